@@ -1,11 +1,23 @@
+import { writeFile } from "node:fs/promises";
 import type { Command } from "commander";
+import { renderGraph, toMermaid } from "../plan/graph.js";
+import { loadPlan } from "../plan/load.js";
 
-/** Registers `nbbuild graph` (not implemented yet). */
+/** Registers `nbbuild graph`: draws the step DAG as Mermaid, SVG or HTML. */
 export function register(program: Command): void {
   program
     .command("graph")
-    .description("(not implemented yet)")
-    .action(() => {
-      throw new Error("nbbuild graph is not implemented yet");
+    .description("draw the step DAG (Mermaid text, SVG picture, or an HTML page with the picture)")
+    .argument("<file>", "notebook (.ipynb) or Elyra pipeline (.pipeline)")
+    .option("-o, --output <file>", "dag.mmd | dag.svg | dag.html (default: Mermaid on stdout)")
+    .action(async (file: string, opts: { output?: string }) => {
+      const plan = await loadPlan(file);
+      if (!opts.output) {
+        process.stdout.write(toMermaid(plan));
+        return;
+      }
+      const text = renderGraph(plan, opts.output);
+      await writeFile(opts.output, text);
+      process.stderr.write(`wrote ${opts.output} (${plan.steps.length} steps)\n`);
     });
 }

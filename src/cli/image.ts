@@ -1,11 +1,51 @@
 import type { Command } from "commander";
+import { buildImages } from "../build/build-images.js";
+import { formatEvent, formatRecord } from "../build/progress.js";
+import { makeEngine } from "../engines/factory.js";
+import { formatLocation } from "../errors.js";
+import { loadPlan } from "../plan/load.js";
+import { mergePipOptions, pipOptionsFromEnv } from "../render/pip.js";
 
-/** Registers `nbbuild image` (not implemented yet). */
+const collect = (v: string, prev: string[] = []) => [...prev, v];
+
+/** Registers `nbbuild image`: builds one non-root image per step and writes the build record. */
 export function register(program: Command): void {
   program
     .command("image")
-    .description("(not implemented yet)")
-    .action(() => {
-      throw new Error("nbbuild image is not implemented yet");
+    .description("build one non-root image per step (dependencies baked in) and write the build record")
+    .argument("<file>", "notebook (.ipynb) or Elyra pipeline (.pipeline)")
+    .option("--engine <name>", "auto | docker | buildah | podman", "auto")
+    .option("--base <image>", "base image (default: notebook metadata, else $NBBUILD_BASE, else python:3.11-slim)")
+    .option("--push <registry/prefix>", "push images there and record them by digest")
+    .option("--requirements <file>", "requirements file (default: requirements.txt beside the notebook)")
+    .option("--index-url <url>", "pip index URL (credentials allowed: they never reach the image)")
+    .option("--extra-index-url <url>", "extra pip index URL (repeatable)", collect)
+    .option("--find-links <url>", "pip --find-links location (repeatable)", collect)
+    .option("--concurrency <n>", "step images built at once", "2")
+    .option("--json", "print the build record as JSON on stdout")
+    .option("--quiet", "print nothing but errors (and --json output)")
+    .action(async (file: string, o: {
+      engine: string; base?: string; push?: string; requirements?: string; indexUrl?: string;
+      extraIndexUrl?: string[]; findLinks?: string[]; concurrency: string; json?: boolean; quiet?: boolean;
+    }) => {
+      const say = (line: string) => { if (!o.quiet) process.stderr.write(`${line}\n`); };
+      const plan = await loadPlan(file, { baseImage: o.base });
+      const engine = await makeEngine(o.engine, say);
+      try {
+        const record = await buildImages(plan, {
+          engine,
+          base: o.base,
+          push: o.push,
+          requirementsFile: o.requirements,
+          pip: mergePipOptions({ indexUrl: o.indexUrl, extraIndexUrls: o.extraIndexUrl, findLinks: o.findLinks }, pipOptionsFromEnv()),
+          concurrency: Math.max(1, Number.parseInt(o.concurrency, 10) || 2),
+          onEvent: (e) => { const l = formatEvent(e); if (l) say(l); },
+          onDiagnostic: (d) => say(`warning: ${formatLocation(d.location)}: ${d.message}`),
+        });
+        if (o.json) process.stdout.write(JSON.stringify(record, null, 2) + "\n");
+        else if (!o.quiet) process.stdout.write(formatRecord(record));
+      } finally {
+        await engine.close();
+      }
     });
 }

@@ -1,11 +1,46 @@
-import type { Command } from "commander";
+import { Option, type Command } from "commander";
+import { formatEvent, formatSummary, toRunJson } from "../run/report.js";
+import { runPipeline } from "../run/run.js";
 
-/** Registers `nbbuild run` (not implemented yet). */
+const collect = (v: string, prev: string[]) => [...prev, v];
+const int = (v: string) => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`expected a positive integer, got "${v}"`);
+  return n;
+};
+
+/** Registers `nbbuild run`: runs a pipeline locally on its images and reports steps and metrics. */
 export function register(program: Command): void {
   program
     .command("run")
-    .description("(not implemented yet)")
-    .action(() => {
-      throw new Error("nbbuild run is not implemented yet");
+    .description("Run the pipeline locally on the built images (KFP IR semantics), print steps and metrics")
+    .argument("<file>", "notebook (.ipynb), Elyra .pipeline, or a KFP pipeline.yaml written by nbbuild")
+    .option("-p, --param <key=value>", "override a pipeline parameter (repeatable)", collect, [] as string[])
+    .addOption(new Option("--engine <engine>", "container engine").choices(["docker", "podman"]).default("docker"))
+    .option("--workdir <dir>", "run directory (default <notebook dir>/.nbbuild/runs/<run-id>)")
+    .option("--parallel <n>", "steps running at once (default: CPU count)", int)
+    .option("--from <step>", "resume an earlier run dir from this step, reusing upstream outputs")
+    .option("--timeout <seconds>", "per-step time limit", int, 7200)
+    .option("--build", "build missing or stale images first (notebook input)")
+    .option("--base <image>", "base image for --build")
+    .option("--json", "print a JSON result instead of the table")
+    .action(async (file: string, o: { param: string[]; engine: string; workdir?: string; parallel?: number; from?: string; timeout: number; build?: boolean; base?: string; json?: boolean }) => {
+      const out = o.json ? process.stderr : process.stdout;
+      const result = await runPipeline(file, {
+        params: o.param,
+        engine: o.engine,
+        workdir: o.workdir,
+        parallel: o.parallel,
+        from: o.from,
+        build: o.build,
+        base: o.base,
+        timeoutSeconds: o.timeout,
+        onEvent: (e) => out.write(formatEvent(e) + "\n"),
+        onWarning: (w) => process.stderr.write(`warning: ${w}\n`),
+        onProgress: (l) => process.stderr.write(l + "\n"),
+      });
+      if (o.json) process.stdout.write(JSON.stringify(toRunJson(result), null, 2) + "\n");
+      else process.stdout.write("\n" + formatSummary(result) + "\n");
+      if (result.status !== "succeeded") process.exitCode = result.status === "cancelled" ? 130 : 1;
     });
 }

@@ -1,7 +1,128 @@
-import type { Plan, PlanOptions } from "../plan/types.js";
+/** Notebook (Kale tags) → Plan: splitting, magics, parameters, metrics, data flow, composition. */
+import { basename, dirname, resolve } from "node:path";
+import { resolveFlow, type FlowStep } from "../analysis/flow.js";
+import { fileHints } from "../analysis/hints.js";
+import { NbbuildError, type Problem } from "../errors.js";
+import { findCycle, topoSort } from "../plan/dag.js";
+import { PLAN_SCHEMA_VERSION, type Metric, type Plan, type PlanOptions, type Step, type VolumeMount } from "../plan/types.js";
+import { flatten } from "./compose.js";
+import { dnsName } from "./metadata.js";
+import { cellLoc } from "./split.js";
+import { compileNotebook, flowStepOf, type DraftStep } from "./unit.js";
+
+const sortedRecord = (r: Record<string, string>): Record<string, string> =>
+  Object.fromEntries(Object.entries(r).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+
+function toStep(d: DraftStep, after: string[], flow: ReturnType<typeof resolveFlow>, metrics: string[], paramOrder: string[]): Step {
+  const code = [...d.shared.blocks, ...d.own];
+  const volumes: VolumeMount[] = d.volumes.map((v) => ({ ...v }));
+  const params = flow.parameters.get(d.name) ?? [];
+  const step: Step = {
+    name: d.name,
+    kind: "notebook",
+    after,
+    cells: d.draft.cells.map((c) => c.cell.id || `#${c.cell.index}`),
+    code,
+    inputs: flow.inputs.get(d.name) ?? [],
+    outputs: flow.outputs.get(d.name) ?? [],
+    parameters: paramOrder.filter((p) => params.includes(p)),
+    metrics,
+    fileInputs: [],
+    fileOutputs: [],
+    fileHints: fileHints(d.own.map((b) => b.source).join("\n")),
+    context: { dir: d.dir },
+    requirements: d.requirements,
+    limits: sortedRecord(d.config.limits),
+    requests: {},
+    env: {},
+    secrets: d.config.secrets.map((s) => ({ ...s })),
+    volumes,
+    tolerations: [],
+    labels: sortedRecord(d.config.labels),
+    annotations: sortedRecord(d.config.annotations),
+    cache: d.config.cache ?? true,
+    report: d.config.report ?? true,
+    uiOutputs: false,
+    source: { file: d.nb.file, cells: d.draft.cells.map((c) => ({ index: c.cell.index, id: c.cell.id })) },
+  };
+  if (d.image) step.image = d.image;
+  return step;
+}
 
 /** Compiles one notebook (Kale tags) into a Plan. */
 export async function planNotebook(file: string, options: PlanOptions = {}): Promise<Plan> {
-  void options;
-  throw new Error(`planNotebook(${file}) is not implemented yet`);
+  const abs = resolve(file);
+  const rootDir = dirname(abs);
+  const problems: Problem[] = [];
+  const root = await compileNotebook(abs, { rootDir, chain: [] }, problems);
+  const flat = flatten(root, problems);
+  const diagnostics = [...root.diagnostics, ...root.units.flatMap((u) => (u.kind === "ref" ? u.child.diagnostics : []))];
+
+  // Explicit edges first: a cycle there makes everything after meaningless.
+  const names = flat.steps.map((s) => s.name);
+  const explicit = new Map(flat.steps.map((s) => [s.name, s.after]));
+  const cycle = findCycle(names, explicit);
+  if (cycle) {
+    const first = flat.steps.find((s) => s.name === cycle[0])!;
+    problems.push({
+      location: cellLoc(first.nb, first.draft.first),
+      message: `the steps' prev: tags form a cycle: ${[...cycle, cycle[0]].join(" -> ")}`,
+      fix: "remove one prev: tag of the cycle (a step may only depend on steps above it)",
+    });
+    throw new NbbuildError(problems);
+  }
+  const order = topoSort(names, explicit);
+  const byName = new Map(flat.steps.map((s) => [s.name, s]));
+  const flowSteps: FlowStep[] = order.map((n) => flowStepOf(byName.get(n)!));
+  const flow = resolveFlow(flowSteps);
+  problems.push(...flow.problems);
+  diagnostics.push(...flow.diagnostics);
+
+  // Final order: data edges only add ancestors' edges, so this stays a DAG.
+  const finalOrder = topoSort(order, flow.after);
+  const rank = new Map(finalOrder.map((n, i) => [n, i]));
+
+  // Metrics: the latest step (in topological order) that defines the variable.
+  const metrics: Metric[] = [];
+  const stepMetrics = new Map<string, string[]>();
+  for (const m of flat.metrics) {
+    const definers = finalOrder.filter((n) => byName.get(n)!.flow.defines.includes(m.name));
+    const step = definers[definers.length - 1];
+    if (!step) {
+      problems.push({ location: m.loc, message: `pipeline-metrics: no step defines ${m.name}`, fix: `compute ${m.name} in a step above the pipeline-metrics cell, or remove it from the metrics` });
+      continue;
+    }
+    metrics.push({ name: m.name, step });
+    (stepMetrics.get(step) ?? stepMetrics.set(step, []).get(step)!).push(m.name);
+  }
+  metrics.sort((a, b) => rank.get(a.step)! - rank.get(b.step)! || (a.name < b.name ? -1 : 1));
+
+  if (problems.length) throw new NbbuildError(problems);
+
+  const paramOrder = flat.params.map((p) => p.name);
+  const steps = finalOrder.map((n) => toStep(byName.get(n)!, flow.after.get(n) ?? [], flow, stepMetrics.get(n) ?? [], paramOrder));
+  for (const c of root.split.unassigned) {
+    diagnostics.push({ level: "info", message: "this cell comes before the first tag, so it belongs to no step and does not run in the pipeline", location: { file: root.nb.file, cellIndex: c.index, cellId: c.id } });
+  }
+
+  const meta = root.meta;
+  const plan: Plan = {
+    schemaVersion: PLAN_SCHEMA_VERSION,
+    name: dnsName(options.name ?? meta.pipelineName ?? basename(abs).replace(/\.ipynb$/i, "")),
+    root: rootDir,
+    source: { file: root.nb.file, kind: "notebook" },
+    parameters: flat.params,
+    metrics,
+    steps,
+    volumes: meta.volumes,
+    unassigned: root.split.unassigned,
+    diagnostics,
+  };
+  const description = options.description ?? meta.description;
+  const experiment = options.experiment ?? meta.experiment;
+  const baseImage = options.baseImage ?? meta.baseImage;
+  if (description) plan.description = description;
+  if (experiment) plan.experiment = experiment;
+  if (baseImage) plan.baseImage = baseImage;
+  return plan;
 }

@@ -134,6 +134,11 @@ export interface Step {
   cache: boolean;
   report: boolean;
   /**
+   * Size of a memory-backed /dev/shm for the pod, e.g. "1G" (Elyra kubernetes_shared_mem_size:
+   * an emptyDir {medium: Memory, sizeLimit} mounted at /dev/shm). Undefined: the runtime default.
+   */
+  sharedMemory?: string;
+  /**
    * Elyra/KFP-v1 convention: collect `mlpipeline-metrics.json` and `mlpipeline-ui-metadata.json`
    * that the code writes into its working dir and turn them into typed KFP v2 outputs.
    */

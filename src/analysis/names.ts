@@ -1,0 +1,695 @@
+/**
+ * Name flow of a piece of Python module code, computed on a real parse tree (@lezer/python):
+ * which names the code reads before it defines them, which module-level names it (re)defines,
+ * and the free global names of the functions and classes it defines.
+ */
+import { parser } from "@lezer/python";
+import type { SyntaxNode } from "@lezer/common";
+
+/** What one chunk of module-level code reads and defines. */
+export interface NameFlow {
+  /** Names read at module level before this code binds them (or read by its functions and never bound), first-use order. */
+  reads: string[];
+  /** Module-level names bound (or mutated in place) by this code and still bound at the end, first-binding order. */
+  defines: string[];
+  /** Names whose object this code mutates in place (`df['x'] = …`, `df.x = …`, `lst.append(…)`): read and redefined. */
+  mutates: string[];
+  /** Free global names of each function/class this code defines (what calling it reads). */
+  functionFree: Record<string, string[]>;
+  /** Line (1-based) of the first read of each name in `reads`. */
+  readLines: Record<string, number>;
+  /** True when the code does `from m import *` (unknown names may come from there). */
+  starImport: boolean;
+  /** 1-based lines where the parser found syntax it could not read. */
+  syntaxErrors: number[];
+}
+
+/**
+ * Method calls used as statements that do not change their object; any other `name.method(…)`
+ * statement counts as an in-place mutation of `name` (e.g. `model.fit(X)`, `lst.append(x)`).
+ */
+const NON_MUTATING_METHODS = new Set([
+  "head", "tail", "describe", "info", "show", "plot", "hist", "display", "print", "summary",
+  "sample", "keys", "items", "values", "copy", "count", "mean", "sum", "max", "min", "std",
+  "get", "format", "join", "split", "strip", "startswith", "endswith", "to_string", "to_csv",
+  "to_json", "to_parquet", "to_pickle", "to_excel", "savefig", "score", "predict", "predict_proba",
+  "transform", "evaluate", "nunique", "unique", "value_counts", "corr", "isna", "isnull", "dump", "dumps",
+  "write", "flush", "close", "read", "readlines",
+]);
+
+type ScopeKind = "module" | "function" | "class" | "comp";
+
+interface Scope {
+  kind: ScopeKind;
+  parent?: Scope;
+  /** function/comp: all names bound in the scope; class: names bound so far. */
+  locals: Set<string>;
+  /** Names declared `global` (function scopes). */
+  globals: Set<string>;
+}
+
+class Analyzer {
+  readonly reads: string[] = [];
+  readonly readLines: Record<string, number> = {};
+  private readonly readSet = new Set<string>();
+  /** Module-level names bound so far, in first-binding order (deletions remove). */
+  private readonly bound = new Map<string, true>();
+  private readonly everBound = new Set<string>();
+  private readonly mutated = new Set<string>();
+  /** Free globals read inside function bodies (decided at the end). */
+  private readonly deferred = new Map<string, number>();
+  readonly functionFree: Record<string, string[]> = {};
+  /** The module-level def/class currently being analysed (collects free globals). */
+  private owner: Set<string> | undefined;
+  starImport = false;
+  syntaxErrors: number[] = [];
+  private readonly module: Scope = { kind: "module", locals: new Set(), globals: new Set() };
+
+  constructor(private readonly src: string) {}
+
+  private lineStarts: number[] | undefined;
+
+  private line(node: SyntaxNode): number {
+    if (!this.lineStarts) {
+      this.lineStarts = [0];
+      for (let i = 0; i < this.src.length; i++) if (this.src.charCodeAt(i) === 10) this.lineStarts.push(i + 1);
+    }
+    const starts = this.lineStarts;
+    let lo = 0;
+    let hi = starts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (starts[mid]! <= node.from) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo + 1;
+  }
+
+  private text(node: SyntaxNode): string {
+    return this.src.slice(node.from, node.to);
+  }
+
+  run(): void {
+    const tree = parser.parse(this.src);
+    tree.iterate({
+      enter: (n) => {
+        if (n.type.isError) this.syntaxErrors.push(this.line(n.node));
+      },
+    });
+    this.syntaxErrors = [...new Set(this.syntaxErrors)];
+    this.statements(tree.topNode, this.module);
+    // Names functions read that this code never binds at module level must come from outside.
+    for (const [name, line] of this.deferred) {
+      if (!this.everBound.has(name)) this.addRead(name, line);
+    }
+  }
+
+  result(): NameFlow {
+    return {
+      reads: this.reads,
+      defines: [...this.bound.keys()],
+      mutates: [...this.mutated],
+      functionFree: this.functionFree,
+      readLines: this.readLines,
+      starImport: this.starImport,
+      syntaxErrors: this.syntaxErrors,
+    };
+  }
+
+  private addRead(name: string, line: number): void {
+    if (this.readSet.has(name)) return;
+    this.readSet.add(name);
+    this.reads.push(name);
+    this.readLines[name] = line;
+  }
+
+  // ---- scopes --------------------------------------------------------------------------------
+
+  /** Records a read of `name` occurring at `node` in `scope`. */
+  private read(name: string, node: SyntaxNode, scope: Scope): void {
+    let s: Scope | undefined = scope;
+    let deferred = false;
+    let first = true;
+    while (s && s.kind !== "module") {
+      if (s.kind === "function" && s.globals.has(name)) break;
+      // Class bodies are visible only to code running directly in them.
+      if (s.kind !== "class" || first) {
+        if (s.locals.has(name)) return;
+      }
+      if (s.kind === "function") deferred = true;
+      first = false;
+      s = s.parent;
+    }
+    if (deferred) {
+      this.owner?.add(name);
+      if (!this.deferred.has(name)) this.deferred.set(name, this.line(node));
+      return;
+    }
+    if (!this.bound.has(name)) this.addRead(name, this.line(node));
+  }
+
+  /** Binds `name` in `scope` (module-level bindings are what the code defines). */
+  private bind(name: string, scope: Scope): void {
+    if (scope.kind === "module" || (scope.kind === "function" && scope.globals.has(name))) {
+      this.bound.set(name, true);
+      this.everBound.add(name);
+      return;
+    }
+    if (scope.kind === "comp") {
+      // A walrus inside a comprehension binds in the enclosing scope; loop targets are pre-collected.
+      if (!scope.locals.has(name)) this.bind(name, scope.parent ?? this.module);
+      return;
+    }
+    scope.locals.add(name);
+  }
+
+  private unbind(name: string, scope: Scope): void {
+    if (scope.kind === "module" || (scope.kind === "function" && scope.globals.has(name))) this.bound.delete(name);
+    else scope.locals.delete(name);
+  }
+
+  /** `df[...] = …` / `df.x = …` / `df.append(…)`: a read of the object and a new version of it. */
+  private mutate(name: string, node: SyntaxNode, scope: Scope): void {
+    this.read(name, node, scope);
+    if (scope.kind === "module" || (scope.kind === "function" && scope.globals.has(name))) {
+      if (!this.bound.has(name)) this.mutated.add(name);
+      this.bind(name, scope);
+    }
+  }
+
+  // ---- statements ----------------------------------------------------------------------------
+
+  private statements(parent: SyntaxNode, scope: Scope): void {
+    for (let c = parent.firstChild; c; c = c.nextSibling) this.statement(c, scope);
+  }
+
+  private statement(node: SyntaxNode, scope: Scope): void {
+    switch (node.name) {
+      case "AssignStatement":
+        return this.assign(node, scope);
+      case "UpdateStatement":
+        return this.update(node, scope);
+      case "ExpressionStatement":
+        return this.expressionStatement(node, scope);
+      case "ForStatement":
+        return this.forStatement(node, scope);
+      case "WithStatement":
+      case "TryStatement":
+        return this.withAs(node, scope);
+      case "ImportStatement":
+        return this.importStatement(node, scope);
+      case "FunctionDefinition":
+        return this.functionDef(node, scope, []);
+      case "ClassDefinition":
+        return this.classDef(node, scope, []);
+      case "DecoratedStatement":
+        return this.decorated(node, scope);
+      case "ScopeStatement":
+        return this.scopeStatement(node, scope);
+      case "DeleteStatement":
+        return this.deleteStatement(node, scope);
+      case "MatchStatement":
+        return this.matchStatement(node, scope);
+      case "Body":
+      case "MatchBody":
+        return this.statements(node, scope);
+      default:
+        return this.generic(node, scope);
+    }
+  }
+
+  /** Children of a node, split at tokens named `sep`. */
+  private segments(node: SyntaxNode, isSep: (n: SyntaxNode) => boolean): SyntaxNode[][] {
+    const out: SyntaxNode[][] = [[]];
+    for (let c = node.firstChild; c; c = c.nextSibling) {
+      if (isSep(c)) out.push([]);
+      else out[out.length - 1]!.push(c);
+    }
+    return out;
+  }
+
+  private assign(node: SyntaxNode, scope: Scope): void {
+    const parts = this.segments(node, (n) => n.name === "AssignOp");
+    const value = parts.length > 1 ? parts[parts.length - 1]! : [];
+    const targets = parts.length > 1 ? parts.slice(0, -1) : [];
+    if (parts.length === 1) {
+      // `x: int` (annotation only) binds nothing; read the annotation.
+      for (const n of parts[0]!) if (n.name === "TypeDef") this.expr(n, scope);
+      return;
+    }
+    for (const n of value) this.expr(n, scope);
+    for (const seg of targets) {
+      for (const n of seg) {
+        if (n.name === "TypeDef") this.expr(n, scope);
+        else this.target(n, scope);
+      }
+    }
+  }
+
+  private update(node: SyntaxNode, scope: Scope): void {
+    const parts = this.segments(node, (n) => n.name === "UpdateOp");
+    for (const n of parts[1] ?? []) this.expr(n, scope);
+    for (const n of parts[0] ?? []) {
+      if (n.name === "VariableName") {
+        this.read(this.text(n), n, scope);
+        this.bind(this.text(n), scope);
+      } else this.target(n, scope);
+    }
+  }
+
+  private expressionStatement(node: SyntaxNode, scope: Scope): void {
+    this.generic(node, scope);
+    // A statement-level `name.method(…)` call is done for its effect on `name`.
+    const call = node.firstChild;
+    if (call?.name !== "CallExpression") return;
+    const callee = call.firstChild;
+    if (callee?.name !== "MemberExpression") return;
+    const obj = callee.firstChild;
+    const prop = callee.lastChild;
+    if (obj?.name !== "VariableName" || prop?.name !== "PropertyName") return;
+    if (NON_MUTATING_METHODS.has(this.text(prop))) return;
+    this.mutate(this.text(obj), obj, scope);
+  }
+
+  /** Binds an assignment target: names, tuples/lists, starred names, subscripts and attributes. */
+  private target(node: SyntaxNode, scope: Scope): void {
+    switch (node.name) {
+      case "VariableName":
+        return this.bind(this.text(node), scope);
+      case "TupleExpression":
+      case "ArrayExpression":
+      case "ParenthesizedExpression":
+        for (let c = node.firstChild; c; c = c.nextSibling) this.target(c, scope);
+        return;
+      case "MemberExpression": {
+        // Everything but the root object is read; the root object is read and redefined.
+        let root: SyntaxNode | null = node;
+        while (root && root.name === "MemberExpression") root = root.firstChild;
+        for (let c = node.firstChild; c; c = c.nextSibling) {
+          if (c !== root) this.exprSkippingRoot(c, root, scope);
+        }
+        if (root?.name === "VariableName") this.mutate(this.text(root), root, scope);
+        else if (root) this.expr(root, scope);
+        return;
+      }
+      default:
+        // punctuation (`,`, `*`, `(`) and anything exotic: read what it reads
+        if (node.firstChild) this.expr(node, scope);
+    }
+  }
+
+  private exprSkippingRoot(node: SyntaxNode, root: SyntaxNode | null, scope: Scope): void {
+    if (root && node.from === root.from && node.to === root.to && node.name === root.name) return;
+    if (node.name === "MemberExpression") {
+      for (let c = node.firstChild; c; c = c.nextSibling) this.exprSkippingRoot(c, root, scope);
+      return;
+    }
+    this.expr(node, scope);
+  }
+
+  private forStatement(node: SyntaxNode, scope: Scope): void {
+    // for TARGETS in ITER Body [else Body]
+    const targets: SyntaxNode[] = [];
+    const rest: SyntaxNode[] = [];
+    let phase: "pre" | "targets" | "iter" = "pre";
+    for (let c = node.firstChild; c; c = c.nextSibling) {
+      if (c.name === "for") phase = "targets";
+      else if (c.name === "in" && phase === "targets") phase = "iter";
+      else if (c.name === "Body") rest.push(c);
+      else if (phase === "targets") targets.push(c);
+      else if (phase === "iter") this.expr(c, scope);
+    }
+    for (const t of targets) this.target(t, scope);
+    for (const b of rest) this.statements(b, scope);
+  }
+
+  /** with/try: expressions are read, the node after `as` is bound, bodies run in order. */
+  private withAs(node: SyntaxNode, scope: Scope): void {
+    let afterAs = false;
+    for (let c = node.firstChild; c; c = c.nextSibling) {
+      if (c.name === "as") {
+        afterAs = true;
+        continue;
+      }
+      if (afterAs) {
+        this.target(c, scope);
+        afterAs = false;
+      } else if (c.name === "Body") this.statements(c, scope);
+      else this.expr(c, scope);
+    }
+  }
+
+  private importStatement(node: SyntaxNode, scope: Scope): void {
+    const isFrom = node.firstChild?.name === "from";
+    let seenImport = !isFrom;
+    const names: SyntaxNode[][] = [[]];
+    for (let c = node.firstChild; c; c = c.nextSibling) {
+      if (c.name === "import") {
+        seenImport = true;
+        continue;
+      }
+      if (!seenImport) continue;
+      if (c.name === ",") names.push([]);
+      else if (c.name === "*") this.starImport = true;
+      else if (c.name !== "(" && c.name !== ")") names[names.length - 1]!.push(c);
+    }
+    for (const seg of names) {
+      const asIdx = seg.findIndex((n) => n.name === "as");
+      const nameNode = asIdx >= 0 ? seg[asIdx + 1] : seg.find((n) => n.name === "VariableName");
+      if (nameNode?.name === "VariableName") this.bind(this.text(nameNode), scope);
+    }
+  }
+
+  private decorated(node: SyntaxNode, scope: Scope): void {
+    const decorators: SyntaxNode[] = [];
+    for (let c = node.firstChild; c; c = c.nextSibling) {
+      if (c.name === "Decorator") decorators.push(c);
+      else if (c.name === "FunctionDefinition") this.functionDef(c, scope, decorators);
+      else if (c.name === "ClassDefinition") this.classDef(c, scope, decorators);
+    }
+  }
+
+  private withOwner(name: string, scope: Scope, fn: () => void): void {
+    if (scope.kind !== "module" || this.owner) return fn();
+    const free = new Set<string>();
+    this.owner = free;
+    try {
+      fn();
+    } finally {
+      this.owner = undefined;
+    }
+    this.functionFree[name] = [...free];
+  }
+
+  private functionDef(node: SyntaxNode, scope: Scope, decorators: SyntaxNode[]): void {
+    for (const d of decorators) this.expr(d, scope);
+    const nameNode = node.getChild("VariableName");
+    const name = nameNode ? this.text(nameNode) : "";
+    const params = node.getChild("ParamList");
+    const body = node.getChild("Body");
+    const fscope: Scope = { kind: "function", parent: scope, locals: new Set(), globals: new Set() };
+    if (params) this.paramList(params, scope, fscope);
+    // Return annotation: `def f() -> T:`
+    for (let c = node.firstChild; c; c = c.nextSibling) if (c.name === "TypeDef") this.expr(c, scope);
+    if (name) this.bind(name, scope);
+    if (!body) return;
+    collectBindings(body, fscope, this.src);
+    this.withOwner(name, scope, () => this.statements(body, fscope));
+  }
+
+  /** Parameters bind in the function; defaults and annotations are read where the def runs. */
+  private paramList(params: SyntaxNode, outer: Scope, inner: Scope): void {
+    let afterAssign = false;
+    for (let c = params.firstChild; c; c = c.nextSibling) {
+      if (c.name === "AssignOp") {
+        afterAssign = true;
+        continue;
+      }
+      if (afterAssign) {
+        this.expr(c, outer);
+        afterAssign = false;
+      } else if (c.name === "VariableName") inner.locals.add(this.text(c));
+      else if (c.name === "TypeDef") this.expr(c, outer);
+    }
+  }
+
+  private classDef(node: SyntaxNode, scope: Scope, decorators: SyntaxNode[]): void {
+    for (const d of decorators) this.expr(d, scope);
+    const nameNode = node.getChild("VariableName");
+    const name = nameNode ? this.text(nameNode) : "";
+    const bases = node.getChild("ArgList");
+    if (bases) this.expr(bases, scope);
+    const body = node.getChild("Body");
+    const cscope: Scope = { kind: "class", parent: scope, locals: new Set(), globals: new Set() };
+    if (body) this.withOwner(name, scope, () => this.statements(body, cscope));
+    if (name) this.bind(name, scope);
+  }
+
+  private scopeStatement(node: SyntaxNode, scope: Scope): void {
+    if (node.firstChild?.name !== "global" || scope.kind !== "function") return;
+    for (let c: SyntaxNode | null = node.firstChild; c; c = c.nextSibling) {
+      if (c.name === "VariableName") scope.globals.add(this.text(c));
+    }
+  }
+
+  private deleteStatement(node: SyntaxNode, scope: Scope): void {
+    for (let c = node.firstChild; c; c = c.nextSibling) {
+      if (c.name === "VariableName") {
+        this.read(this.text(c), c, scope);
+        this.unbind(this.text(c), scope);
+      } else if (c.name === "MemberExpression") this.target(c, scope);
+      else if (c.firstChild) this.expr(c, scope);
+    }
+  }
+
+  private matchStatement(node: SyntaxNode, scope: Scope): void {
+    for (let c = node.firstChild; c; c = c.nextSibling) {
+      if (c.name === "MatchBody") {
+        for (let clause = c.firstChild; clause; clause = clause.nextSibling) {
+          for (let k = clause.firstChild; k; k = k.nextSibling) {
+            if (k.name === "Body") this.statements(k, scope);
+            else this.pattern(k, scope);
+          }
+        }
+      } else this.expr(c, scope);
+    }
+  }
+
+  private pattern(node: SyntaxNode, scope: Scope): void {
+    if (node.name === "CapturePattern" || node.name === "AsPattern") {
+      for (let c = node.firstChild; c; c = c.nextSibling) {
+        if (c.name === "VariableName") this.bind(this.text(c), scope);
+        else this.pattern(c, scope);
+      }
+      return;
+    }
+    if (node.name === "VariableName") return this.read(this.text(node), node, scope);
+    for (let c = node.firstChild; c; c = c.nextSibling) this.pattern(c, scope);
+  }
+
+  // ---- expressions ---------------------------------------------------------------------------
+
+  /** Anything not a known statement: read its names, handling nested scopes. */
+  private generic(node: SyntaxNode, scope: Scope): void {
+    for (let c = node.firstChild; c; c = c.nextSibling) {
+      if (c.name === "Body") this.statements(c, scope);
+      else this.expr(c, scope);
+    }
+  }
+
+  private expr(node: SyntaxNode, scope: Scope): void {
+    switch (node.name) {
+      case "VariableName":
+        return this.read(this.text(node), node, scope);
+      case "LambdaExpression":
+        return this.lambda(node, scope);
+      case "ArrayComprehensionExpression":
+      case "DictionaryComprehensionExpression":
+      case "SetComprehensionExpression":
+      case "ComprehensionExpression":
+        return this.comprehension(node, scope);
+      case "NamedExpression": {
+        const target = node.firstChild;
+        for (let c = target?.nextSibling ?? null; c; c = c.nextSibling) this.expr(c, scope);
+        if (target?.name === "VariableName") this.bind(this.text(target), scope);
+        return;
+      }
+      case "ArgList":
+        return this.argList(node, scope);
+      case "Body":
+        return this.statements(node, scope);
+      default:
+        for (let c = node.firstChild; c; c = c.nextSibling) this.expr(c, scope);
+    }
+  }
+
+  /** Call arguments: `name=` keywords are not reads. */
+  private argList(node: SyntaxNode, scope: Scope): void {
+    for (let c = node.firstChild; c; c = c.nextSibling) {
+      if (c.name === "VariableName" && c.nextSibling?.name === "AssignOp") continue;
+      if (c.name === "AssignOp") continue;
+      this.expr(c, scope);
+    }
+  }
+
+  private lambda(node: SyntaxNode, scope: Scope): void {
+    const fscope: Scope = { kind: "function", parent: scope, locals: new Set(), globals: new Set() };
+    const params = node.getChild("ParamList");
+    if (params) this.paramList(params, scope, fscope);
+    let afterColon = false;
+    for (let c = node.firstChild; c; c = c.nextSibling) {
+      if (c.name === ":") afterColon = true;
+      else if (afterColon) this.expr(c, fscope);
+    }
+  }
+
+  private comprehension(node: SyntaxNode, scope: Scope): void {
+    // [ELT for T in ITER (if C)* (for T in ITER)*]: the first ITER runs in the enclosing scope.
+    const cscope: Scope = { kind: "comp", parent: scope, locals: new Set(), globals: new Set() };
+    const kids: SyntaxNode[] = [];
+    for (let c = node.firstChild; c; c = c.nextSibling) kids.push(c);
+    const targets: SyntaxNode[] = [];
+    let phase: "elt" | "target" | "other" = "elt";
+    for (const c of kids) {
+      if (c.name === "for") phase = "target";
+      else if (c.name === "in" || c.name === "if") phase = "other";
+      else if (phase === "target") targets.push(c);
+    }
+    for (const t of targets) collectTargetNames(t, cscope.locals, this.src);
+    let firstIter = true;
+    let skipNode: SyntaxNode | null = null;
+    phase = "elt";
+    for (const c of kids) {
+      if (c.name === "for" || c.name === "async") {
+        phase = "target";
+        continue;
+      }
+      if (c.name === "in") {
+        phase = "other";
+        if (firstIter) {
+          firstIter = false;
+          const iter = c.nextSibling;
+          if (iter) {
+            this.expr(iter, scope);
+            skipNode = iter;
+          }
+        }
+        continue;
+      }
+      if (phase === "target") {
+        // targets may hold subscripts reading names
+        if (c.name !== "VariableName" && c.firstChild) this.expr(c, cscope);
+        continue;
+      }
+      if (skipNode && c.from === skipNode.from && c.to === skipNode.to) continue;
+      this.expr(c, cscope);
+    }
+  }
+}
+
+/** Adds the plain names a target expression binds. */
+function collectTargetNames(node: SyntaxNode, into: Set<string>, src: string): void {
+  if (node.name === "VariableName") {
+    into.add(src.slice(node.from, node.to));
+    return;
+  }
+  if (node.name === "TupleExpression" || node.name === "ArrayExpression" || node.name === "ParenthesizedExpression") {
+    for (let c = node.firstChild; c; c = c.nextSibling) collectTargetNames(c, into, src);
+  }
+}
+
+/** Pre-collects every name a function body binds (Python decides locality per function). */
+function collectBindings(body: SyntaxNode, scope: Scope, src: string): void {
+  const globals = new Set<string>();
+  const nonlocals = new Set<string>();
+  const walk = (node: SyntaxNode): void => {
+    for (let c = node.firstChild; c; c = c.nextSibling) {
+      switch (c.name) {
+        case "FunctionDefinition":
+        case "ClassDefinition": {
+          const n = c.getChild("VariableName");
+          if (n) scope.locals.add(src.slice(n.from, n.to));
+          continue; // their bodies are their own scopes
+        }
+        case "DecoratedStatement":
+          walk(c);
+          continue;
+        case "LambdaExpression":
+        case "ArrayComprehensionExpression":
+        case "DictionaryComprehensionExpression":
+        case "SetComprehensionExpression":
+        case "ComprehensionExpression":
+          continue;
+        case "ScopeStatement": {
+          const isGlobal = c.firstChild?.name === "global";
+          for (let k = c.firstChild; k; k = k.nextSibling) {
+            if (k.name !== "VariableName") continue;
+            if (isGlobal) globals.add(src.slice(k.from, k.to));
+            else nonlocals.add(src.slice(k.from, k.to));
+          }
+          continue;
+        }
+        case "AssignStatement": {
+          const kids: SyntaxNode[] = [];
+          for (let k = c.firstChild; k; k = k.nextSibling) kids.push(k);
+          const lastOp = kids.map((k) => k.name).lastIndexOf("AssignOp");
+          kids.forEach((k, i) => {
+            if (i < lastOp && k.name !== "AssignOp") collectTargetNames(k, scope.locals, src);
+          });
+          walk(c);
+          continue;
+        }
+        case "UpdateStatement": {
+          const t = c.firstChild;
+          if (t) collectTargetNames(t, scope.locals, src);
+          walk(c);
+          continue;
+        }
+        case "ForStatement": {
+          let inTargets = false;
+          for (let k = c.firstChild; k; k = k.nextSibling) {
+            if (k.name === "for") inTargets = true;
+            else if (k.name === "in") inTargets = false;
+            else if (inTargets) collectTargetNames(k, scope.locals, src);
+          }
+          walk(c);
+          continue;
+        }
+        case "WithStatement":
+        case "TryStatement": {
+          for (let k = c.firstChild; k; k = k.nextSibling) {
+            if (k.name === "as" && k.nextSibling) collectTargetNames(k.nextSibling, scope.locals, src);
+          }
+          walk(c);
+          continue;
+        }
+        case "ImportStatement": {
+          const isFrom = c.firstChild?.name === "from";
+          let seenImport = !isFrom;
+          let seg: SyntaxNode[] = [];
+          const flush = () => {
+            const asIdx = seg.findIndex((n) => n.name === "as");
+            const nn = asIdx >= 0 ? seg[asIdx + 1] : seg.find((n) => n.name === "VariableName");
+            if (nn?.name === "VariableName") scope.locals.add(src.slice(nn.from, nn.to));
+            seg = [];
+          };
+          for (let k = c.firstChild; k; k = k.nextSibling) {
+            if (k.name === "import") seenImport = true;
+            else if (!seenImport) continue;
+            else if (k.name === ",") flush();
+            else seg.push(k);
+          }
+          flush();
+          continue;
+        }
+        case "NamedExpression": {
+          const t = c.firstChild;
+          if (t?.name === "VariableName") scope.locals.add(src.slice(t.from, t.to));
+          walk(c);
+          continue;
+        }
+        case "CapturePattern": {
+          const t = c.getChild("VariableName");
+          if (t) scope.locals.add(src.slice(t.from, t.to));
+          walk(c);
+          continue;
+        }
+        default:
+          walk(c);
+      }
+    }
+  };
+  walk(body);
+  for (const n of nonlocals) scope.locals.delete(n);
+  for (const g of globals) {
+    scope.locals.delete(g);
+    scope.globals.add(g);
+  }
+}
+
+/** Analyses module-level Python source: what it reads before defining, and what it defines. */
+export function analyzeNames(source: string): NameFlow {
+  const a = new Analyzer(source);
+  a.run();
+  return a.result();
+}

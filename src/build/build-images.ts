@@ -1,0 +1,175 @@
+import type { Engine, ImageInfo } from "../engines/engine.js";
+import { NbbuildError, type Problem } from "../errors.js";
+import type { Diagnostic, Plan } from "../plan/types.js";
+import { hashJson } from "../render/hash.js";
+import { pipBuildArgs, type PipOptions } from "../render/pip.js";
+import { readProvenance } from "../render/provenance.js";
+import { renderPlan, repoComponent, stepBase } from "../render/render-step.js";
+import type { DependencyContext, RenderedStep, ResolvedBase } from "../render/types.js";
+import { remoteDigest } from "../registry/client.js";
+import { mapLimit } from "./pool.js";
+import { writeBuildRecord } from "./record.js";
+import { BUILD_RECORD_VERSION, type BuildRecord, type StepImage } from "./record-types.js";
+
+/** One progress event of a build; the CLI turns these into lines. */
+export interface BuildEvent {
+  /** Step name, or `deps <tag>` for a dependency image. */
+  subject: string;
+  state: "cached" | "building" | "built" | "pushing" | "pushed" | "failed";
+  seconds?: number;
+  detail?: string;
+}
+
+/** Options of `buildImages`. */
+export interface BuildImagesOptions {
+  engine: Engine;
+  /** --base: default base image for steps without their own. */
+  base?: string;
+  /** --push REGISTRY/PREFIX. */
+  push?: string;
+  /** --requirements FILE. */
+  requirementsFile?: string;
+  /** Pip settings (may carry credentials; they only reach the install stage's build args). */
+  pip?: PipOptions;
+  /** Step images built at once (default 2). */
+  concurrency?: number;
+  onEvent?: (e: BuildEvent) => void;
+  /** Receives build output lines (credentials redacted). */
+  onLog?: (subject: string, line: string) => void;
+  /** Receives render diagnostics (large folders, ignored pip options). */
+  onDiagnostic?: (d: Diagnostic) => void;
+  env?: NodeJS.ProcessEnv;
+}
+
+/** Elapsed seconds since `t0`, rounded to milliseconds. */
+const since = (t0: number) => Math.round(performance.now() - t0) / 1000;
+
+/** The repository part of an image reference (no tag, no digest). */
+function repositoryOf(ref: string): string {
+  const at = ref.indexOf("@");
+  if (at >= 0) return ref.slice(0, at);
+  return ref.replace(/:[^:/]+$/, "");
+}
+
+/** Makes every base present in the engine and pins it by digest when the engine knows one. */
+async function resolveBases(plan: Plan, opts: BuildImagesOptions): Promise<Record<string, ResolvedBase>> {
+  const refs = [...new Set(plan.steps.map((s) => stepBase(plan, s, { base: opts.base, env: opts.env })))];
+  const out: Record<string, ResolvedBase> = {};
+  for (const ref of refs) {
+    const info: ImageInfo = await opts.engine.pull(ref);
+    const pinned = /@(sha256:[0-9a-f]{64})$/.exec(ref)?.[1];
+    const repo = repositoryOf(ref);
+    const known = info.repoDigests.find((d) => repositoryOf(d) === repo || repositoryOf(d) === `docker.io/library/${repo}`);
+    const digest = pinned ?? (known ? known.slice(known.indexOf("@") + 1) : undefined);
+    out[ref] = { ref: digest && known ? known : ref, digest, id: info.id };
+  }
+  return out;
+}
+
+/** Where a failed step points in the notebook. */
+function stepLocation(plan: Plan, stepName: string): Problem["location"] {
+  const step = plan.steps.find((s) => s.name === stepName);
+  const cell = step?.source.cells?.[0];
+  return { file: step?.source.file ?? plan.source.file, cellIndex: cell?.index, cellId: cell?.id, nodeId: step?.source.node };
+}
+
+/**
+ * Builds every step of a plan into its image: dependency images first (one per distinct
+ * dependency set), then step images (a few at a time), skipping any image whose content-hash
+ * tag already exists; pushes when asked; writes and returns the build record.
+ */
+export async function buildImages(plan: Plan, opts: BuildImagesOptions): Promise<BuildRecord> {
+  const { engine } = opts;
+  const event = (e: BuildEvent) => opts.onEvent?.(e);
+  const bases = await resolveBases(plan, opts);
+  const rendered = renderPlan(plan, {
+    base: opts.base,
+    bases,
+    requirementsFile: opts.requirementsFile,
+    pip: opts.pip,
+    provenance: readProvenance(plan, opts.env),
+    env: opts.env,
+  });
+  for (const r of rendered) for (const d of r.diagnostics) opts.onDiagnostic?.(d);
+
+  const problems: Problem[] = [];
+  const buildArgs = pipBuildArgs(opts.pip ?? {});
+  const deps = new Map<string, DependencyContext>();
+  for (const r of rendered) deps.set(r.deps.tag, r.deps);
+  const depsFailed = new Set<string>();
+  await mapLimit([...deps.values()], 2, async (d) => {
+    if (await engine.inspect(d.tag)) return event({ subject: `deps ${d.tag}`, state: "cached" });
+    const t0 = performance.now();
+    event({ subject: `deps ${d.tag}`, state: "building", detail: [...d.requirements, ...d.imports.map((i) => i.distribution)].join(" ") });
+    try {
+      await engine.build(d, d.tag, { buildArgs, network: "host", onLog: (l) => opts.onLog?.(`deps ${d.tag}`, l) });
+      event({ subject: `deps ${d.tag}`, state: "built", seconds: since(t0) });
+    } catch (err) {
+      depsFailed.add(d.tag);
+      event({ subject: `deps ${d.tag}`, state: "failed", seconds: since(t0) });
+      const users = rendered.filter((r) => r.deps.tag === d.tag).map((r) => r.step);
+      problems.push({
+        location: stepLocation(plan, users[0]!),
+        message: `installing the dependencies of step(s) ${users.join(", ")} failed: ${(err as Error).message}`,
+        fix: "check the requirements (requirements.txt, %pip lines, imports) and the pip index options",
+      });
+    }
+  });
+
+  const steps: Record<string, StepImage> = {};
+  await mapLimit(rendered, opts.concurrency ?? 2, async (r: RenderedStep) => {
+    if (depsFailed.has(r.deps.tag)) return;
+    const t0 = performance.now();
+    try {
+      let info = await engine.inspect(r.tag);
+      const cached = !!info;
+      if (!info) {
+        event({ subject: r.step, state: "building" });
+        info = await engine.build(r, r.tag, { network: "none", onLog: (l) => opts.onLog?.(r.step, l) });
+      }
+      let image = r.tag;
+      let digest: string | undefined;
+      if (opts.push) {
+        const remote = `${opts.push.replace(/\/+$/, "")}/${r.tag.slice("nbbuild/".length)}`;
+        digest = cached ? await remoteDigest(remote) : undefined;
+        if (!digest) {
+          event({ subject: r.step, state: "pushing" });
+          digest = await engine.push(r.tag, remote);
+        }
+        image = `${repositoryOf(remote)}@${digest}`;
+      }
+      const seconds = since(t0);
+      event({ subject: r.step, state: cached ? "cached" : opts.push ? "pushed" : "built", seconds });
+      steps[r.step] = {
+        image,
+        tag: r.tag,
+        id: info.id,
+        ...(digest ? { digest } : {}),
+        cached,
+        contentHash: r.contentHash,
+        dependencyHash: r.deps.hash,
+        requirements: [...r.deps.requirements, ...r.deps.imports.map((i) => i.distribution)],
+        base: r.deps.base,
+        ...(r.deps.resolvedBase.digest ? { baseDigest: r.deps.resolvedBase.digest } : {}),
+        seconds,
+      };
+    } catch (err) {
+      event({ subject: r.step, state: "failed", seconds: since(t0) });
+      problems.push({ location: stepLocation(plan, r.step), message: `building the image of step ${r.step} failed: ${(err as Error).message}` });
+    }
+  });
+  if (problems.length) throw new NbbuildError(problems);
+
+  const record: BuildRecord = {
+    recordVersion: BUILD_RECORD_VERSION,
+    plan: plan.name,
+    engine: engine.name,
+    planHash: `sha256:${hashJson(plan)}`,
+    steps: Object.fromEntries(plan.steps.map((s) => [s.name, steps[s.name]!])),
+  };
+  writeBuildRecord(plan, record);
+  return record;
+}
+
+export { readBuildRecord, buildRecordPath } from "./record.js";
+export { repoComponent };

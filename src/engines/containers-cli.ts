@@ -1,0 +1,163 @@
+import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { execa } from "execa";
+import { NbbuildError } from "../errors.js";
+import {
+  isLoopbackRegistry,
+  redact,
+  type BuildContextFiles,
+  type BuildOptions,
+  type Engine,
+  type ImageInfo,
+} from "./engine.js";
+
+/** Storage driver shared by buildah and podman here (overlay needs privileges this sandbox lacks). */
+export const STORAGE_DRIVER = process.env.NBBUILD_STORAGE_DRIVER || "vfs";
+/** Upper bound of one build, pull or push. */
+const TIMEOUT_MS = 30 * 60_000;
+
+/** Writes a build context to a fresh temporary directory with the given modes. */
+export async function writeContextDir(context: BuildContextFiles): Promise<string> {
+  const dir = await mkdtemp(path.join(tmpdir(), "nbbuild-ctx-"));
+  for (const f of context.files) {
+    const abs = path.join(dir, ...f.path.split("/"));
+    await mkdir(path.dirname(abs), { recursive: true, mode: 0o775 });
+    await writeFile(abs, f.data);
+    await chmod(abs, f.mode);
+  }
+  // mkdir's mode is filtered by the umask: give every directory g=u explicitly.
+  const dirs = new Set<string>();
+  for (const f of context.files) {
+    const parts = f.path.split("/");
+    for (let i = 1; i < parts.length; i++) dirs.add(path.join(dir, ...parts.slice(0, i)));
+  }
+  for (const d of dirs) await chmod(d, 0o775);
+  return dir;
+}
+
+/**
+ * Shared implementation of the daemonless engines (buildah, podman): both drive
+ * containers/storage through their CLI. Subclasses give the binary and the build verb.
+ */
+export abstract class ContainersCliEngine implements Engine {
+  abstract readonly name: "buildah" | "podman";
+  /** Sub-command that builds a Containerfile ("bud" or "build"). */
+  protected abstract readonly buildVerb: string;
+
+  /** Runs the tool with the storage flags; never logs `env` values. */
+  protected run(args: string[], opts: { env?: Record<string, string>; onLine?: (l: string) => void } = {}) {
+    const child = execa(this.name, ["--storage-driver", STORAGE_DRIVER, ...args], {
+      env: opts.env,
+      timeout: TIMEOUT_MS,
+      all: true,
+      reject: false,
+      stdin: "ignore",
+    });
+    if (opts.onLine) {
+      child.all?.on("data", (chunk: Buffer) => {
+        for (const l of chunk.toString("utf8").split("\n")) if (l.trim()) opts.onLine!(l);
+      });
+    }
+    return child;
+  }
+
+  async inspect(ref: string): Promise<ImageInfo | undefined> {
+    const r = await this.run(["inspect", "--type", "image", ref]);
+    if (r.exitCode !== 0) return undefined;
+    const d = JSON.parse(r.stdout) as {
+      FromImageID: string;
+      FromImageDigest?: string;
+      OCIv1?: { config?: { User?: string; Labels?: Record<string, string> } };
+    };
+    const repo = ref.includes("@") ? ref.slice(0, ref.indexOf("@")) : ref.replace(/:[^:/]+$/, "");
+    return {
+      id: d.FromImageID.startsWith("sha256:") ? d.FromImageID : `sha256:${d.FromImageID}`,
+      repoDigests: d.FromImageDigest ? [`${repo}@${d.FromImageDigest}`] : [],
+      user: d.OCIv1?.config?.User ?? "",
+      labels: d.OCIv1?.config?.Labels ?? {},
+    };
+  }
+
+  async pull(ref: string): Promise<ImageInfo> {
+    const have = await this.inspect(ref);
+    if (have) return have;
+    const tls = isLoopbackRegistry(ref) ? ["--tls-verify=false"] : [];
+    const first = await this.run(["pull", "--quiet", ...tls, ref.includes("://") ? ref : `docker://${ref}`]);
+    if (first.exitCode !== 0) {
+      // The docker daemon may hold it (e.g. an image imported there).
+      const fromDaemon = await this.run(["pull", "--quiet", `docker-daemon:${ref.includes(":") || ref.includes("@") ? ref : `${ref}:latest`}`]);
+      if (fromDaemon.exitCode !== 0) {
+        throw NbbuildError.at(
+          { file: ref },
+          `${this.name} cannot pull base image ${ref}: ${first.all?.toString().trim().split("\n").pop() ?? ""}`,
+          "pass --base (or set NBBUILD_BASE) to an image in a reachable registry (e.g. 127.0.0.1:5000/…) or in the docker daemon; " +
+            "public images such as python:3.11-slim cannot be pulled offline",
+        );
+      }
+    }
+    const info = await this.inspect(ref);
+    if (!info) throw new Error(`${this.name} pulled ${ref} but cannot inspect it`);
+    return info;
+  }
+
+  async build(context: BuildContextFiles, tag: string, opts: BuildOptions = {}): Promise<ImageInfo> {
+    const dir = await writeContextDir(context);
+    try {
+      // Build-arg values travel in the environment (`--build-arg NAME` reads it), not argv.
+      const argNames = Object.keys(opts.buildArgs ?? {}).flatMap((k) => ["--build-arg", k]);
+      // chroot isolation always shares the host network (buildah refuses other modes); step images
+      // run no RUN instruction, so "none" has nothing to restrict there.
+      const network = opts.network === "host" ? ["--network", "host"] : [];
+      // No --layers: under vfs every layer is a full root-file-system copy; the content-hash tag is
+      // the cache, so one committed layer per image is both smaller and as fast on a cache hit.
+      const r = await this.run(
+        [
+          this.buildVerb,
+          "--isolation", "chroot",
+          "--layers=false",
+          "--pull=false",
+          "--format", "oci",
+          ...network,
+          ...argNames,
+          "-f", context.containerfile,
+          "-t", tag,
+          dir,
+        ],
+        { env: opts.buildArgs, onLine: (l) => opts.onLog?.(redact(l, opts.buildArgs)) },
+      );
+      if (r.exitCode !== 0) {
+        const tail = redact(r.all?.toString() ?? "", opts.buildArgs).split("\n").slice(-25).join("\n");
+        throw new Error(`${this.name} build of ${tag} failed (exit ${r.exitCode}):\n${tail}`);
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+    const info = await this.inspect(tag);
+    if (!info) throw new Error(`${this.name} build of ${tag} finished but the image is missing`);
+    return info;
+  }
+
+  async push(tag: string, remoteRef: string): Promise<string> {
+    const dir = await mkdtemp(path.join(tmpdir(), "nbbuild-push-"));
+    try {
+      const digestFile = path.join(dir, "digest");
+      const tls = isLoopbackRegistry(remoteRef) ? ["--tls-verify=false"] : [];
+      const r = await this.run(["push", "--quiet", ...tls, "--digestfile", digestFile, tag, `docker://${remoteRef}`]);
+      if (r.exitCode !== 0) throw new Error(`${this.name} push of ${tag} to ${remoteRef} failed:\n${r.all}`);
+      return (await readFile(digestFile, "utf8")).trim();
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }
+
+  async close(): Promise<void> {
+    /* nothing kept open */
+  }
+
+  /** True when the tool runs (`<tool> version` exits 0). */
+  static async toolAvailable(tool: string): Promise<boolean> {
+    const r = await execa(tool, ["version"], { reject: false, timeout: 10_000, stdin: "ignore" }).catch(() => undefined);
+    return r?.exitCode === 0;
+  }
+}

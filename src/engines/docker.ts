@@ -1,0 +1,129 @@
+import { Readable } from "node:stream";
+import Dockerode from "dockerode";
+import { NbbuildError } from "../errors.js";
+import { redact, type BuildContextFiles, type BuildOptions, type Engine, type ImageInfo } from "./engine.js";
+import { tarContext } from "./tar.js";
+
+/** The subset of a dockerode client this engine uses (tests may pass a fake). */
+export type DockerClient = Pick<Dockerode, "buildImage" | "getImage" | "pull" | "ping" | "modem">;
+
+/** One JSON message of the docker build/pull/push progress stream. */
+interface ProgressMessage {
+  stream?: string;
+  status?: string;
+  error?: string;
+  errorDetail?: { message?: string };
+  aux?: { ID?: string; Digest?: string; Tag?: string };
+}
+
+/** Splits `registry/repo:tag` into repo and tag (a port colon is not a tag separator). */
+export function splitTag(ref: string): { repo: string; tag: string } {
+  const at = ref.indexOf("@");
+  if (at >= 0) return { repo: ref.slice(0, at), tag: ref.slice(at + 1) };
+  const slash = ref.lastIndexOf("/");
+  const colon = ref.lastIndexOf(":");
+  return colon > slash ? { repo: ref.slice(0, colon), tag: ref.slice(colon + 1) } : { repo: ref, tag: "latest" };
+}
+
+/** Builds with the Docker daemon through dockerode; the context is streamed as a tar. */
+export class DockerEngine implements Engine {
+  readonly name = "docker" as const;
+  constructor(private readonly client: DockerClient = new Dockerode()) {}
+
+  /** True when the daemon answers a ping within `timeoutMs`. */
+  static async available(client: DockerClient = new Dockerode(), timeoutMs = 2000): Promise<boolean> {
+    const timeout = new Promise<boolean>((resolve) => setTimeout(() => resolve(false), timeoutMs).unref());
+    return Promise.race([client.ping().then(() => true, () => false), timeout]);
+  }
+
+  async inspect(ref: string): Promise<ImageInfo | undefined> {
+    try {
+      const data = await this.client.getImage(ref).inspect();
+      return {
+        id: data.Id,
+        repoDigests: data.RepoDigests ?? [],
+        user: data.Config?.User ?? "",
+        labels: data.Config?.Labels ?? {},
+      };
+    } catch (err) {
+      if ((err as { statusCode?: number }).statusCode === 404) return undefined;
+      throw err;
+    }
+  }
+
+  async pull(ref: string): Promise<ImageInfo> {
+    const have = await this.inspect(ref);
+    if (have) return have;
+    try {
+      const stream = await this.client.pull(ref);
+      await this.follow(stream);
+    } catch (err) {
+      throw NbbuildError.at(
+        { file: ref },
+        `docker cannot pull base image ${ref}: ${(err as Error).message.trim()}`,
+        "pass --base (or set NBBUILD_BASE) to an image the daemon has or can pull from a reachable registry; " +
+          "public images such as python:3.11-slim cannot be pulled offline",
+      );
+    }
+    const info = await this.inspect(ref);
+    if (!info) throw new Error(`docker pulled ${ref} but cannot inspect it`);
+    return info;
+  }
+
+  async build(context: BuildContextFiles, tag: string, opts: BuildOptions = {}): Promise<ImageInfo> {
+    const stream = await this.client.buildImage(Readable.from(tarContext(context.files)), {
+      t: tag,
+      dockerfile: context.containerfile,
+      buildargs: opts.buildArgs,
+      networkmode: opts.network ?? "default",
+      rm: true,
+      forcerm: true,
+      pull: false,
+      version: "1",
+    });
+    try {
+      await this.follow(stream, (line) => opts.onLog?.(redact(line, opts.buildArgs)));
+    } catch (err) {
+      throw new Error(`docker build of ${tag} failed: ${redact((err as Error).message, opts.buildArgs)}`);
+    }
+    const info = await this.inspect(tag);
+    if (!info) throw new Error(`docker build of ${tag} finished but the image is missing`);
+    return info;
+  }
+
+  async push(tag: string, remoteRef: string): Promise<string> {
+    const { repo, tag: remoteTag } = splitTag(remoteRef);
+    await this.client.getImage(tag).tag({ repo, tag: remoteTag });
+    const stream = (await this.client.getImage(`${repo}:${remoteTag}`).push({ tag: remoteTag })) as unknown as NodeJS.ReadableStream;
+    let digest = "";
+    await this.follow(stream, undefined, (m) => {
+      if (m.aux?.Digest) digest = m.aux.Digest;
+    });
+    if (!digest) throw new Error(`docker push of ${remoteRef} reported no digest`);
+    return digest;
+  }
+
+  async close(): Promise<void> {
+    /* dockerode keeps no connection open between requests */
+  }
+
+  /** Waits for a progress stream to end; rejects on the first error message. */
+  private follow(
+    stream: NodeJS.ReadableStream,
+    onLine?: (line: string) => void,
+    onMessage?: (m: ProgressMessage) => void,
+  ): Promise<void> {
+    return new Promise((resolve, reject) => {
+      let failed: string | undefined;
+      this.client.modem.followProgress(
+        stream,
+        (err: Error | null) => (err ? reject(err) : failed ? reject(new Error(failed)) : resolve()),
+        (m: ProgressMessage) => {
+          if (m.error || m.errorDetail) failed ??= m.errorDetail?.message ?? m.error;
+          if (m.stream) for (const l of m.stream.split("\n")) if (l.trim()) onLine?.(l);
+          onMessage?.(m);
+        },
+      );
+    });
+  }
+}

@@ -1,0 +1,173 @@
+/**
+ * IPython magics and shell lines rewritten to plain Python, line for line (so traceback line
+ * numbers still point into the cell): %pip lines become requirements, `!cmd` a subprocess call,
+ * display-only magics are dropped, and anything else is reported with its fix.
+ */
+import { readFileSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+import type { Location, Problem } from "../errors.js";
+
+/** A cell's code after rewriting, and the pip requirements its magics declared. */
+export interface Rewritten {
+  source: string;
+  requirements: string[];
+}
+
+const SUBPROCESS = '__import__("subprocess")';
+const DROPPED_LINE = new Set(["matplotlib", "config", "autoreload", "reload_ext", "who", "whos", "lsmagic", "pylab"]);
+const UNWRAP_CELL = new Set(["time", "timeit", "capture", "prun"]);
+const DISPLAY_CELL = new Set(["html", "HTML", "markdown", "latex", "javascript", "js", "svg"]);
+const FIX_MAGIC = "rewrite the line as plain Python (e.g. a subprocess call or an import), or tag the cell `skip` if it is not part of the pipeline";
+
+/** A Python string literal for `s` (JSON escapes are valid Python escapes). */
+export function pyString(s: string): string {
+  return JSON.stringify(s);
+}
+
+/** IPython expands `{name}` in shell lines; we do the same with an f-string, other braces stay literal. */
+function shellLiteral(cmd: string): string {
+  const expr = /\{([A-Za-z_][\w.]*(?:\[[^\]{}]*\])?)\}/g;
+  if (!expr.test(cmd)) return pyString(cmd);
+  let out = "";
+  let last = 0;
+  for (const m of cmd.matchAll(expr)) {
+    out += cmd.slice(last, m.index).replace(/[{}]/g, (b) => b + b);
+    out += `{${m[1]}}`;
+    last = m.index! + m[0].length;
+  }
+  out += cmd.slice(last).replace(/[{}]/g, (b) => b + b);
+  return "f" + pyString(out);
+}
+
+/** Splits a shell-ish argument string, honouring simple quotes. */
+function shellWords(s: string): string[] {
+  const words: string[] = [];
+  const re = /"([^"]*)"|'([^']*)'|(\S+)/g;
+  for (const m of s.matchAll(re)) words.push(m[1] ?? m[2] ?? m[3] ?? "");
+  return words;
+}
+
+const PIP_LINE = /^(?:%pip|!\s*(?:pip3?|python3?\s+-m\s+pip|\{sys\.executable\}\s+-m\s+pip))\s+install\b(.*)$/;
+const FLAGS_NO_VALUE = new Set(["-q", "--quiet", "-qq", "-qqq", "-U", "--upgrade", "--user", "--no-cache-dir", "--pre", "--no-warn-script-location", "--disable-pip-version-check", "-y", "--yes"]);
+
+export interface MagicContext {
+  loc: Location;
+  /** Absolute folder of the notebook (for `-r requirements.txt`). */
+  notebookDir: string;
+}
+
+/** Rewrites a cell's IPython syntax to plain Python; problems are appended, never thrown. */
+export function rewriteMagics(source: string, ctx: MagicContext, problems: Problem[]): Rewritten {
+  const requirements: string[] = [];
+  const lines = source.split("\n");
+  const bad = (line: number, message: string, fix = FIX_MAGIC) => problems.push({ location: { ...ctx.loc, line: line + 1 }, message, fix });
+
+  // ---- cell magics (first line only, as IPython) ---------------------------------------------
+  const first = lines[0] ?? "";
+  const cellMagic = /^%%(\w+)\s*(.*)$/.exec(first.trim());
+  if (cellMagic && !first.startsWith(" ")) {
+    const [, name = "", args = ""] = cellMagic;
+    const body = lines.slice(1);
+    if (name === "bash" || name === "sh") {
+      const text = body.join("\n");
+      const tail = `, shell=True, executable="/bin/bash", check=True)`;
+      if (!text.includes("'''") && !text.endsWith("\\") && body.length > 0) {
+        const out = [`${SUBPROCESS}.run(r'''`, ...body];
+        out[out.length - 1] += `'''${tail}`;
+        return { source: out.join("\n"), requirements };
+      }
+      return { source: [`${SUBPROCESS}.run(${pyString(text)}${tail}`, ...body.map(() => "")].join("\n"), requirements };
+    }
+    if (UNWRAP_CELL.has(name)) {
+      const inner = rewriteMagics(body.join("\n"), { ...ctx, loc: ctx.loc }, problems);
+      const capture = name === "capture" && args.trim() && /^[A-Za-z_]\w*$/.test(args.trim().split(/\s+/).pop() ?? "");
+      const head = `# nbbuild: %%${name} unwrapped${capture ? " (captured output is not kept)" : ""}`;
+      return { source: [head, inner.source].join("\n"), requirements: inner.requirements };
+    }
+    if (DISPLAY_CELL.has(name)) {
+      return { source: lines.map((l, i) => (i === 0 ? `# nbbuild: dropped display-only %%${name} cell` : `# ${l}`)).join("\n"), requirements };
+    }
+    bad(0, `unsupported cell magic %%${name}`, name === "writefile" ? "commit the file beside the notebook instead, or write it with open(path, 'w').write(...)" : FIX_MAGIC);
+    return { source, requirements };
+  }
+
+  // ---- line magics and shell lines -------------------------------------------------------------
+  let inTriple: string | undefined;
+  const out = lines.map((line, i) => {
+    const wasInString = inTriple !== undefined;
+    for (const m of line.matchAll(/"""|'''/g)) {
+      if (inTriple === undefined) inTriple = m[0];
+      else if (inTriple === m[0]) inTriple = undefined;
+    }
+    if (wasInString) return line;
+    const indent = /^\s*/.exec(line)![0];
+    const body = line.slice(indent.length);
+    const dropped = (what: string) => (indent ? `${indent}pass  # nbbuild: dropped ${what}` : `# nbbuild: dropped ${what}`);
+
+    const pip = PIP_LINE.exec(body);
+    if (pip) {
+      const words = shellWords(pip[1] ?? "");
+      for (let w = 0; w < words.length; w++) {
+        const word = words[w]!;
+        if (word === "-r" || word === "--requirement" || word.startsWith("--requirement=")) {
+          const rel = word.startsWith("--requirement=") ? word.slice("--requirement=".length) : words[++w];
+          if (!rel) {
+            bad(i, `${body.trim()}: -r needs a file`, "write %pip install -r requirements.txt");
+            continue;
+          }
+          const path = resolve(ctx.notebookDir, rel);
+          try {
+            for (const r of readFileSync(path, "utf8").split("\n")) {
+              const t = r.replace(/(^|\s)#.*$/, "").trim();
+              if (t) requirements.push(t);
+            }
+          } catch {
+            bad(i, `${body.trim()}: requirements file ${JSON.stringify(rel)} not found next to the notebook (${dirname(path)})`, "commit the requirements file beside the notebook or list the packages on the %pip line");
+          }
+        } else if (FLAGS_NO_VALUE.has(word)) continue;
+        else if (word.startsWith("-")) bad(i, `${body.trim()}: pip option ${word} is not supported in a notebook install line`, "declare plain requirements (name and version specifier) on the line, or use a requirements.txt beside the notebook");
+        else requirements.push(word);
+      }
+      return dropped(`${body.trim()} (installed into the image)`);
+    }
+    if (/^%conda\b|^!\s*conda\s+install\b/.test(body)) {
+      bad(i, `conda installs are not supported: ${body.trim()}`, "use %pip install with the same package (the image is built with pip)");
+      return line;
+    }
+    // `x = !cmd`: capture stdout lines, as IPython's SList does.
+    const capture = /^([A-Za-z_][\w]*)\s*=\s*!(.*)$/.exec(body);
+    if (capture) {
+      return `${indent}${capture[1]} = ${SUBPROCESS}.run(${shellLiteral(capture[2]!.trim())}, shell=True, check=True, capture_output=True, text=True).stdout.splitlines()`;
+    }
+    if (body.startsWith("!")) {
+      return `${indent}${SUBPROCESS}.run(${shellLiteral(body.slice(1).trim())}, shell=True, check=True)`;
+    }
+    const magic = /^%(\w+)\b\s*(.*)$/.exec(body);
+    if (!magic) return line;
+    const [, name = "", args = ""] = magic;
+    if (DROPPED_LINE.has(name)) return dropped(body.trim());
+    if (name === "load_ext") {
+      if (args.trim() === "autoreload") return dropped(body.trim());
+      bad(i, `unsupported magic %load_ext ${args.trim()}`, "extensions only exist inside IPython: remove the line or tag the cell `skip`");
+      return line;
+    }
+    if (name === "time" || name === "timeit") {
+      // drop timeit's options (-n N -r N -q -o …) and run the statement once
+      const stmt = args.replace(/^(\s*-(?:[nrp]\s*\d+|[tcqo])\s*)*/, "");
+      if (!stmt.trim()) {
+        bad(i, `%${name} without a statement`, "put the statement on the same line or remove the magic");
+        return line;
+      }
+      return `${indent}${stmt}`;
+    }
+    if (name === "env") {
+      const kv = /^([A-Za-z_]\w*)\s*[= ]\s*(.*)$/.exec(args.trim());
+      if (kv) return `${indent}__import__("os").environ[${pyString(kv[1]!)}] = ${pyString(kv[2]!)}`;
+      bad(i, `%env without NAME=VALUE: ${body.trim()}`, "write %env NAME=VALUE or set os.environ directly");
+      return line;
+    }
+    bad(i, `unsupported magic %${name}`);
+    return line;
+  });
+  return { source: out.join("\n"), requirements };
+}

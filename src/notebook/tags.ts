@@ -1,0 +1,168 @@
+/** Kale's cell-tag grammar (old and new spellings) parsed into one record per cell. */
+import type { Location, Problem } from "../errors.js";
+import type { SecretEnv } from "../plan/types.js";
+
+/** Step/block names: Kale's `^[_a-z][_a-z0-9]*$`. */
+export const STEP_NAME = /^[_a-z][_a-z0-9]*$/;
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+export type SpecialTag = "imports" | "functions" | "pipeline-parameters" | "pipeline-metrics" | "skip";
+const SPECIAL: ReadonlySet<string> = new Set(["imports", "functions", "pipeline-parameters", "pipeline-metrics", "skip"]);
+
+/** Per-step settings a tag (or a `steps_defaults` entry) can give. */
+export interface StepConfig {
+  limits: Record<string, string>;
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+  secrets: SecretEnv[];
+  image?: string;
+  cache?: boolean;
+  report?: boolean;
+}
+
+/** What the tags of one code cell say. */
+export interface CellTags {
+  special?: SpecialTag;
+  step?: string;
+  prev: string[];
+  notebook?: string;
+  config: StepConfig;
+  /** True when the cell carries any tag at all. */
+  tagged: boolean;
+}
+
+export const emptyConfig = (): StepConfig => ({ limits: {}, labels: {}, annotations: {}, secrets: [] });
+
+const FIX_TAGS =
+  "valid tags: step:NAME, block:NAME, prev:NAME, imports, functions, pipeline-parameters, pipeline-metrics, skip, " +
+  "limit:RES:VAL, label:K:V, annotation:K:V, image:REF, cache:enabled|disabled, report:enabled|disabled, " +
+  "secret:SECRET:KEY:ENV, notebook:NAME";
+
+/** Applies a config tag (limit/label/annotation/image/cache/report/secret); false when `kind` is not one. */
+function applyConfigTag(kind: string, rest: string[], tag: string, config: StepConfig, bad: (msg: string, fix?: string) => void): boolean {
+  switch (kind) {
+    case "limit": {
+      const [res, ...val] = rest;
+      if (!res || !val.length || !val.join(":")) bad(`tag ${JSON.stringify(tag)} needs a resource and a value`, "write it as limit:RESOURCE:VALUE, e.g. limit:nvidia.com/gpu:1");
+      else config.limits[res] = val.join(":");
+      return true;
+    }
+    case "label":
+    case "annotation": {
+      const [key, ...val] = rest;
+      if (!key) bad(`tag ${JSON.stringify(tag)} needs a key`, `write it as ${kind}:KEY:VALUE`);
+      else (kind === "label" ? config.labels : config.annotations)[key] = val.join(":");
+      return true;
+    }
+    case "image": {
+      const ref = rest.join(":");
+      if (!ref) bad(`tag ${JSON.stringify(tag)} names no image`, "write it as image:REGISTRY/NAME:TAG");
+      else config.image = ref;
+      return true;
+    }
+    case "cache":
+    case "report": {
+      const v = rest.join(":");
+      if (v !== "enabled" && v !== "disabled") bad(`tag ${JSON.stringify(tag)}: the value must be enabled or disabled`, `write ${kind}:enabled or ${kind}:disabled`);
+      else config[kind] = v === "enabled";
+      return true;
+    }
+    case "secret": {
+      const [secret, key, env, ...extra] = rest;
+      if (!secret || !key || !env || extra.length) bad(`tag ${JSON.stringify(tag)} must have three parts`, "write it as secret:SECRET_NAME:KEY:ENV_VAR");
+      else if (!ENV_NAME.test(env)) bad(`tag ${JSON.stringify(tag)}: ${JSON.stringify(env)} is not a valid environment variable name`, "use letters, digits and _ (not starting with a digit)");
+      else {
+        config.secrets = config.secrets.filter((s) => s.env !== env);
+        config.secrets.push({ secret, key, env });
+      }
+      return true;
+    }
+    default:
+      return false;
+  }
+}
+
+/** Parses the tags of one code cell; problems are appended, never thrown. */
+export function parseCellTags(tags: unknown[], loc: Location, problems: Problem[]): CellTags {
+  const out: CellTags = { prev: [], config: emptyConfig(), tagged: tags.length > 0 };
+  const bad = (message: string, fix?: string) => problems.push({ location: loc, message, fix });
+  const steps: string[] = [];
+  const specials: string[] = [];
+  let configTags = 0;
+  for (const raw of tags) {
+    if (typeof raw !== "string") {
+      bad(`tag ${JSON.stringify(raw)} is not a string`, "remove it from the cell's tags");
+      continue;
+    }
+    const tag = raw.trim();
+    if (SPECIAL.has(tag)) {
+      specials.push(tag);
+      continue;
+    }
+    const [kind = "", ...rest] = tag.split(":");
+    if (kind === "step" || kind === "block") {
+      const name = rest.join(":");
+      if (!STEP_NAME.test(name)) {
+        bad(`invalid step name ${JSON.stringify(name)} in tag ${JSON.stringify(tag)}`, "a step name matches [_a-z][_a-z0-9]* (lowercase letters, digits, _; not starting with a digit)");
+      } else if (!steps.includes(name)) steps.push(name);
+      continue;
+    }
+    if (kind === "prev") {
+      const name = rest.join(":");
+      if (!STEP_NAME.test(name)) bad(`invalid step name ${JSON.stringify(name)} in tag ${JSON.stringify(tag)}`, "prev:NAME must name a step (lowercase letters, digits, _)");
+      else if (!out.prev.includes(name)) out.prev.push(name);
+      continue;
+    }
+    if (kind === "notebook") {
+      const name = rest.join(":");
+      if (!STEP_NAME.test(name)) bad(`invalid notebook reference name ${JSON.stringify(name)} in tag ${JSON.stringify(tag)}`, "notebook:NAME uses the step-name grammar [_a-z][_a-z0-9]*");
+      else if (out.notebook && out.notebook !== name) bad(`the cell references two notebooks (${out.notebook}, ${name})`, "use one notebook: tag per cell");
+      else out.notebook = name;
+      continue;
+    }
+    if (applyConfigTag(kind, rest, tag, out.config, bad)) {
+      configTags++;
+      continue;
+    }
+    bad(`unknown tag ${JSON.stringify(tag)}`, FIX_TAGS);
+  }
+  if (steps.length > 1) bad(`the cell has two step names (${steps.join(", ")})`, "keep one step:/block: tag per cell; a step's cells may be spread over several cells with the same name");
+  const roles = [...specials, ...steps.map((s) => `step:${s}`), ...(out.notebook ? [`notebook:${out.notebook}`] : [])];
+  if (new Set(roles).size > 1) bad(`the cell has conflicting roles (${roles.join(", ")})`, "give each cell one of: a step name, imports, functions, pipeline-parameters, pipeline-metrics, skip, notebook:NAME");
+  out.special = specials[0] as SpecialTag | undefined;
+  out.step = steps[0];
+  if (out.prev.length && !out.step) bad("prev: tag on a cell without a step:/block: tag", "add step:NAME to the cell, or remove the prev: tags");
+  if (configTags && !out.step) bad("step settings (limit/label/annotation/image/cache/report/secret) on a cell without a step:/block: tag", "move the tags to the step's first cell");
+  return out;
+}
+
+/** Parses Kale's `steps_defaults` (a list of tag strings) into a config applied to every step. */
+export function parseStepsDefaults(list: unknown, loc: Location, problems: Problem[]): StepConfig {
+  const config = emptyConfig();
+  if (list === undefined || list === null) return config;
+  if (!Array.isArray(list)) {
+    problems.push({ location: loc, message: "kubeflow_notebook.steps_defaults must be a list of tag strings", fix: 'e.g. "steps_defaults": ["label:team:ml", "limit:memory:2Gi"]' });
+    return config;
+  }
+  for (const raw of list) {
+    const tag = String(raw).trim();
+    const [kind = "", ...rest] = tag.split(":");
+    const ok = applyConfigTag(kind, rest, tag, config, (message, fix) => problems.push({ location: loc, message: `steps_defaults: ${message}`, fix }));
+    if (!ok) problems.push({ location: loc, message: `steps_defaults: unrecognized entry ${JSON.stringify(tag)}`, fix: "steps_defaults accepts label:, annotation:, limit:, image:, cache:, report: and secret: entries" });
+  }
+  return config;
+}
+
+/** Merges step configs: later ones win key by key (secrets by env var name). */
+export function mergeConfig(base: StepConfig, over: StepConfig): StepConfig {
+  const secrets = [...base.secrets.filter((s) => !over.secrets.some((o) => o.env === s.env)), ...over.secrets];
+  return {
+    limits: { ...base.limits, ...over.limits },
+    labels: { ...base.labels, ...over.labels },
+    annotations: { ...base.annotations, ...over.annotations },
+    secrets,
+    image: over.image ?? base.image,
+    cache: over.cache ?? base.cache,
+    report: over.report ?? base.report,
+  };
+}

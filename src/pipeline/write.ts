@@ -1,0 +1,116 @@
+/**
+ * The `nbbuild pipeline` stage: plan the input, find (or build) its images, emit KFP IR or an Argo
+ * Workflow, validate the exact bytes, and write them atomically.
+ */
+import fs from "node:fs";
+import path from "node:path";
+import { buildImages, readBuildRecord } from "../build/build-images.js";
+import type { BuildRecord } from "../build/record-types.js";
+import { makeEngine } from "../engines/factory.js";
+import { NbbuildError } from "../errors.js";
+import { loadPlan } from "../plan/load.js";
+import type { Plan } from "../plan/types.js";
+import { hashJson } from "../render/hash.js";
+import { toArgoWorkflow } from "./argo.js";
+import { DEFAULT_KFP_VERSION, toKfpIr } from "./kfp.js";
+import { assertValidArgo } from "./validate-argo.js";
+import { assertValidKfp } from "./validate-kfp.js";
+import { parseYamlDocuments, stringifyArgo, stringifyKfp } from "./yaml.js";
+
+export type PipelineFormat = "kfp" | "argo";
+
+/** What the pipeline file says beyond the Plan (flags). */
+export interface RenderOptions {
+  format: PipelineFormat;
+  name?: string;
+  description?: string;
+  imagePullSecrets?: string[];
+  /** Oldest KFP backend to target (default 2.0.5). */
+  kfpVersion?: string;
+}
+
+/** Emits, stringifies and validates a pipeline file's text (validation reads back the exact bytes). */
+export function renderPipeline(plan: Plan, record: BuildRecord, opts: RenderOptions, outFile = "pipeline.yaml"): { text: string; warnings: string[] } {
+  if (opts.kfpVersion !== undefined && !/^\d+\.\d+(\.\d+)?$/.test(opts.kfpVersion)) {
+    throw NbbuildError.at({ file: "--kfp-version" }, `"${opts.kfpVersion}" is not a version like 2.0.5`);
+  }
+  const common = { name: opts.name, description: opts.description, imagePullSecrets: opts.imagePullSecrets };
+  if (opts.format === "argo") {
+    const { workflow, warnings } = toArgoWorkflow(plan, record, common);
+    const text = stringifyArgo(workflow);
+    assertValidArgo(parseYamlDocuments(text)[0], outFile);
+    return { text, warnings };
+  }
+  const kfpVersion = opts.kfpVersion ?? DEFAULT_KFP_VERSION;
+  const ir = toKfpIr(plan, record, { ...common, kfpVersion });
+  const text = stringifyKfp(ir);
+  assertValidKfp(parseYamlDocuments(text), outFile, { kfpVersion });
+  return { text, warnings: ir.warnings };
+}
+
+/** Writes text to `file` atomically (temporary file in the same folder, then rename). */
+export function writeFileAtomic(file: string, text: string): void {
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.tmp`);
+  try {
+    fs.writeFileSync(tmp, text);
+    fs.renameSync(tmp, file);
+  } catch (e) {
+    fs.rmSync(tmp, { force: true });
+    throw e;
+  }
+}
+
+export interface PipelineFileOptions extends RenderOptions {
+  /** Output path (default `<notebook folder>/<plan name>.yaml`, `.argo.yaml` for Argo). */
+  output?: string;
+  /** Build missing or stale images first. */
+  build?: boolean;
+  engine?: string;
+  base?: string;
+  /** Registry/prefix to push to when building (clusters need pushed images). */
+  push?: string;
+  onWarning?: (w: string) => void;
+  onProgress?: (line: string) => void;
+}
+
+/** Default output path of a plan's pipeline file. */
+export function defaultOutput(plan: Plan, format: PipelineFormat): string {
+  return path.join(plan.root, `${plan.name}${format === "argo" ? ".argo" : ""}.yaml`);
+}
+
+/** Runs the whole stage for `file` and returns where it wrote. */
+export async function writePipelineFile(file: string, opts: PipelineFileOptions): Promise<{ path: string; steps: number }> {
+  // --name/--description only rename the pipeline in the file: the plan (and so its build record) keeps its own name.
+  const plan = await loadPlan(file, { baseImage: opts.base });
+  let record = readBuildRecord(plan);
+  const missing = plan.steps.filter((s) => !record?.steps[s.name]).map((s) => s.name);
+  const stale = record !== undefined && record.planHash !== `sha256:${hashJson(plan)}`;
+  if (missing.length || (stale && opts.build)) {
+    if (!opts.build) {
+      throw NbbuildError.at(
+        { file: plan.source.file },
+        record ? `no image in the build record for step(s) ${missing.join(", ")}` : "the step images were not built yet (no build record)",
+        `run \`nbbuild image ${file} --push <registry>/<prefix>\` first, or pass --build (with --push) to build them now`,
+      );
+    }
+    const engine = await makeEngine(opts.engine ?? "auto", (m) => opts.onProgress?.(m));
+    try {
+      record = await buildImages(plan, {
+        engine,
+        base: opts.base,
+        push: opts.push,
+        onEvent: (e) => opts.onProgress?.(`build ${e.subject}: ${e.state}${e.seconds !== undefined ? ` ${e.seconds}s` : ""}`),
+      });
+    } finally {
+      await engine.close();
+    }
+  } else if (stale) {
+    opts.onWarning?.(`${plan.source.file} changed since its images were built; the pipeline uses the old images — run nbbuild image again (or pass --build)`);
+  }
+  const out = path.resolve(opts.output ?? defaultOutput(plan, opts.format));
+  const { text, warnings } = renderPipeline(plan, record!, opts, out);
+  for (const w of warnings) opts.onWarning?.(w);
+  writeFileAtomic(out, text);
+  return { path: out, steps: plan.steps.length };
+}

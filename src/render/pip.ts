@@ -1,0 +1,84 @@
+/**
+ * Pip settings for dependency installs. Credentials (user:password@ in an index URL) may be
+ * present in the options given to a build, but only `pipBuildArgs` ever sees them: hashes,
+ * labels, records and messages use `publicPipOptions`.
+ */
+
+/** Pip settings of a build (from flags, else PIP_* environment variables). */
+export interface PipOptions {
+  indexUrl?: string;
+  extraIndexUrls?: string[];
+  findLinks?: string[];
+  trustedHosts?: string[];
+}
+
+/** Removes `user:password@` from a URL (and from any URL inside a space-separated list). */
+export function stripCredentials(value: string): string {
+  return value.replace(/([a-z][a-z0-9+.-]*:\/\/)[^/@\s]*@/gi, "$1");
+}
+
+/** True when a URL carries credentials. */
+export function hasCredentials(value: string): boolean {
+  return stripCredentials(value) !== value;
+}
+
+/** Pip options from the environment (PIP_INDEX_URL, PIP_EXTRA_INDEX_URL, PIP_FIND_LINKS, PIP_TRUSTED_HOST). */
+export function pipOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): PipOptions {
+  const list = (v: string | undefined) => (v ? v.split(/\s+/).filter(Boolean) : undefined);
+  return {
+    indexUrl: env.PIP_INDEX_URL || undefined,
+    extraIndexUrls: list(env.PIP_EXTRA_INDEX_URL),
+    findLinks: list(env.PIP_FIND_LINKS),
+    trustedHosts: list(env.PIP_TRUSTED_HOST),
+  };
+}
+
+/** Flags win over the environment, field by field. */
+export function mergePipOptions(flags: PipOptions, env: PipOptions): PipOptions {
+  return {
+    indexUrl: flags.indexUrl ?? env.indexUrl,
+    extraIndexUrls: flags.extraIndexUrls?.length ? flags.extraIndexUrls : env.extraIndexUrls,
+    findLinks: flags.findLinks?.length ? flags.findLinks : env.findLinks,
+    trustedHosts: flags.trustedHosts?.length ? flags.trustedHosts : env.trustedHosts,
+  };
+}
+
+/** Hosts of plain-http index/find-links URLs: pip needs them as trusted hosts. */
+function httpHosts(o: PipOptions): string[] {
+  const urls = [o.indexUrl, ...(o.extraIndexUrls ?? []), ...(o.findLinks ?? [])].filter((u): u is string => !!u);
+  const hosts = new Set<string>();
+  for (const u of urls) {
+    try {
+      const url = new URL(u);
+      if (url.protocol === "http:") hosts.add(url.hostname);
+    } catch {
+      /* a local path for --find-links */
+    }
+  }
+  return [...hosts];
+}
+
+/** The options without credentials, normalised and sorted: what hashes and records contain. */
+export function publicPipOptions(o: PipOptions): Required<PipOptions> {
+  const clean = (l: string[] | undefined) => [...new Set((l ?? []).map(stripCredentials))].sort();
+  return {
+    indexUrl: o.indexUrl ? stripCredentials(o.indexUrl) : "",
+    extraIndexUrls: clean(o.extraIndexUrls),
+    findLinks: clean(o.findLinks),
+    trustedHosts: [...new Set([...(o.trustedHosts ?? []), ...httpHosts(o)])].sort(),
+  };
+}
+
+/**
+ * Build arguments for the install stage (the only place credentials travel). Only set values
+ * appear; the install script maps them to pip's environment.
+ */
+export function pipBuildArgs(o: PipOptions): Record<string, string> {
+  const args: Record<string, string> = {};
+  const pub = publicPipOptions(o);
+  if (o.indexUrl) args.NBBUILD_PIP_INDEX_URL = o.indexUrl;
+  if (o.extraIndexUrls?.length) args.NBBUILD_PIP_EXTRA_INDEX_URL = o.extraIndexUrls.join(" ");
+  if (o.findLinks?.length) args.NBBUILD_PIP_FIND_LINKS = o.findLinks.join(" ");
+  if (pub.trustedHosts.length) args.NBBUILD_PIP_TRUSTED_HOST = pub.trustedHosts.join(" ");
+  return args;
+}

@@ -1,0 +1,230 @@
+import { existsSync, readFileSync } from "node:fs";
+import path from "node:path";
+import type { ContextFile } from "../engines/engine.js";
+import * as contract from "../contract.js";
+import type { Diagnostic, Plan, Step } from "../plan/types.js";
+import { VERSION } from "../version.js";
+import { FOLDER_WARN_BYTES, listFolder, type FolderFile } from "./folder.js";
+import { hashJson, sha256 } from "./hash.js";
+import { publicPipOptions } from "./pip.js";
+import {
+  importRequirements,
+  mergeRequirements,
+  normalizeName,
+  parseRequirementsTxt,
+  requirementName,
+  scanImports,
+} from "./requirements.js";
+import { renderStepModule } from "./step-module.js";
+import { renderTemplate, templateBytes } from "./templates.js";
+import type { DependencyContext, RenderOptions, RenderedStep, ResolvedBase } from "./types.js";
+
+/** Base used when neither the step, the flags, the notebook nor NBBUILD_BASE name one. */
+export const DEFAULT_BASE = "python:3.11-slim";
+const CONTAINERFILE = "Containerfile";
+
+/** Memo of folder listings and file reads shared by the steps of one render. */
+interface Cache {
+  folders: Map<string, FolderFile[]>;
+  texts: Map<string, string | undefined>;
+}
+const newCache = (): Cache => ({ folders: new Map(), texts: new Map() });
+
+/** The base image a step builds on: its own image, else --base, else the plan's, else NBBUILD_BASE. */
+export function stepBase(plan: Plan, step: Step, options: RenderOptions = {}): string {
+  const env = options.env ?? process.env;
+  return step.image || options.base || plan.baseImage || env.NBBUILD_BASE || DEFAULT_BASE;
+}
+
+/** A repository-safe form of a name: lowercase, [a-z0-9._-], no leading/trailing separators. */
+export function repoComponent(name: string): string {
+  return name.toLowerCase().replace(/[^a-z0-9._-]+/g, "-").replace(/^[._-]+|[._-]+$/g, "") || "step";
+}
+
+/** Local repository of a step image (without tag): `nbbuild/<plan>-<step>`. */
+export function stepRepository(plan: Plan, step: Step): string {
+  return `nbbuild/${repoComponent(plan.name)}-${repoComponent(step.name)}`;
+}
+
+function readText(cache: Cache, file: string): string | undefined {
+  if (!cache.texts.has(file)) cache.texts.set(file, existsSync(file) ? readFileSync(file, "utf8") : undefined);
+  return cache.texts.get(file);
+}
+
+/** Paths relative to the step folder that must never be copied (the notebook, the .pipeline). */
+function notebookPaths(plan: Plan, step: Step): string[] {
+  const rel = (f: string) => path.posix.relative(step.context.dir || ".", f);
+  return [...new Set([plan.source.file, step.source.file, ...step.code.map((b) => b.file)])].map(rel);
+}
+
+function folderFiles(plan: Plan, step: Step, cache: Cache): FolderFile[] {
+  const key = JSON.stringify([step.context, notebookPaths(plan, step)]);
+  let files = cache.folders.get(key);
+  if (!files) {
+    files = listFolder(path.join(plan.root, step.context.dir), {
+      include: step.context.include,
+      exclude: notebookPaths(plan, step),
+    });
+    cache.folders.set(key, files);
+  }
+  return files;
+}
+
+/** Steps sharing a dependency image with `step`: same base and same source notebook. */
+function dependencyGroup(plan: Plan, step: Step, options: RenderOptions): Step[] {
+  const base = stepBase(plan, step, options);
+  return plan.steps.filter((s) => stepBase(plan, s, options) === base && s.source.file === step.source.file);
+}
+
+/** Python source a step runs (its code blocks, or its script file). */
+function stepSource(plan: Plan, step: Step, cache: Cache): string {
+  if (step.kind === "script" && step.script) return readText(cache, path.join(plan.root, step.script)) ?? "";
+  return step.code.map((b) => b.source).join("\n");
+}
+
+function renderDependencies(plan: Plan, step: Step, options: RenderOptions, cache: Cache, diagnostics: Diagnostic[]): DependencyContext {
+  const base = stepBase(plan, step, options);
+  const resolvedBase: ResolvedBase = options.bases?.[base] ?? { ref: base };
+  const group = dependencyGroup(plan, step, options);
+  const reqFile = options.requirementsFile
+    ? path.resolve(options.requirementsFile)
+    : path.join(plan.root, path.posix.dirname(step.source.file), "requirements.txt");
+  const reqText = readText(cache, reqFile);
+  if (options.requirementsFile && reqText === undefined) {
+    throw new Error(`requirements file ${options.requirementsFile} does not exist`);
+  }
+  const fromFile = reqText ? parseRequirementsTxt(reqText) : { requirements: [], options: [] };
+  if (fromFile.options.length) {
+    diagnostics.push({
+      level: "warning",
+      message: `pip options in ${path.relative(plan.root, reqFile)} are ignored (${fromFile.options.join(" ")}); use --index-url/--extra-index-url/--find-links`,
+      location: { file: path.relative(plan.root, reqFile) },
+    });
+  }
+  const pipLines = group.flatMap((s) => s.requirements).filter((r) => !r.trim().startsWith("-"));
+  const requirements = mergeRequirements(fromFile.requirements, pipLines);
+  const named = new Set(requirements.map(requirementName).filter((n): n is string => !!n));
+  const local = new Set<string>();
+  for (const s of group) {
+    for (const f of folderFiles(plan, s, cache)) {
+      const top = f.path.split("/")[0]!;
+      local.add(f.path.includes("/") ? top : top.replace(/\.py$/, ""));
+    }
+  }
+  const modules = new Set(group.flatMap((s) => scanImports(stepSource(plan, s, cache))));
+  const imports = importRequirements(modules, local).filter((i) => !named.has(normalizeName(i.distribution)));
+
+  const spec = JSON.stringify({ requirements, imports }, null, 1) + "\n";
+  const installer = templateBytes("install-deps.py");
+  const key = {
+    base,
+    from: resolvedBase.ref,
+    digest: resolvedBase.digest ?? "",
+    id: resolvedBase.digest ? "" : (resolvedBase.id ?? ""),
+    requirements,
+    imports,
+    pip: publicPipOptions(options.pip ?? {}),
+    template: sha256(templateBytes("Containerfile.deps.hbs")),
+    installer: sha256(installer),
+  };
+  const hash = hashJson(key);
+  const containerfile = renderTemplate("Containerfile.deps.hbs", {
+    hash,
+    base: resolvedBase.ref,
+    uid: contract.IMAGE_UID,
+    appRoot: contract.APP_ROOT,
+    appSrc: contract.APP_SRC,
+    appNbbuild: contract.APP_NBBUILD,
+    appDeps: contract.APP_DEPS,
+    labels: {
+      "io.nbbuild.dependency-hash": hash,
+      "io.nbbuild.base": base,
+      ...(resolvedBase.digest ? { "io.nbbuild.base-digest": resolvedBase.digest } : {}),
+      "io.nbbuild.version": VERSION,
+    },
+  });
+  const files: ContextFile[] = [
+    { path: CONTAINERFILE, data: Buffer.from(containerfile), mode: 0o664 },
+    { path: "nbbuild-deps/install.py", data: installer, mode: 0o664 },
+    { path: "nbbuild-deps/requirements.json", data: Buffer.from(spec), mode: 0o664 },
+  ];
+  return { tag: `nbbuild-deps:${hash.slice(0, 24)}`, hash, base, resolvedBase, requirements, imports, files, containerfile: CONTAINERFILE };
+}
+
+function renderWith(plan: Plan, step: Step, options: RenderOptions, cache: Cache): RenderedStep {
+  const diagnostics: Diagnostic[] = [];
+  const deps = renderDependencies(plan, step, options, cache, diagnostics);
+  const folder = folderFiles(plan, step, cache);
+  const size = folder.reduce((n, f) => n + f.data.length, 0);
+  if (size > FOLDER_WARN_BYTES) {
+    diagnostics.push({
+      level: "warning",
+      message: `the folder ${step.context.dir || "."} copied into step ${step.name} holds ${(size / 1048576).toFixed(0)} MB; list files in .gitignore or the step's context to keep images small`,
+      location: { file: step.source.file },
+    });
+  }
+  const files: ContextFile[] = [
+    ...folder.map((f) => ({ path: `src/${f.path}`, data: f.data, mode: f.mode })),
+    { path: "nbbuild/runner.py", data: templateBytes("runner.py"), mode: 0o664 },
+    { path: "nbbuild/step.py", data: Buffer.from(renderStepModule(plan, step)), mode: 0o664 },
+  ];
+  const fixedLabels: Record<string, string> = {
+    "io.nbbuild.plan": plan.name,
+    "io.nbbuild.step": step.name,
+    "io.nbbuild.notebook": step.source.file,
+    "io.nbbuild.version": VERSION,
+  };
+  const view = (labels: Record<string, string>) => ({
+    plan: plan.name,
+    step: step.name,
+    depsImage: deps.tag,
+    hasFolder: folder.length > 0,
+    uid: contract.IMAGE_UID,
+    appSrc: contract.APP_SRC,
+    runnerPath: contract.RUNNER_PATH,
+    stepModulePath: contract.STEP_MODULE_PATH,
+    labels,
+  });
+  const body = renderTemplate("Containerfile.step.hbs", view(fixedLabels));
+  const contentHash = hashJson({
+    deps: deps.hash,
+    containerfile: body,
+    files: files.map((f) => [f.path, f.mode, sha256(f.data)]),
+  });
+  const prov = options.provenance;
+  const labels: Record<string, string> = {
+    "org.opencontainers.image.source": prov?.source ?? step.source.file,
+    "org.opencontainers.image.revision": prov?.revision ?? "",
+    "org.opencontainers.image.created": prov?.created ?? "1970-01-01T00:00:00Z",
+    "org.opencontainers.image.title": `${plan.name}-${step.name}`,
+    ...fixedLabels,
+    "io.nbbuild.notebook-digest": prov?.notebookDigest ?? "",
+    "io.nbbuild.content-hash": contentHash,
+    "io.nbbuild.dependency-hash": deps.hash,
+  };
+  files.push({ path: CONTAINERFILE, data: Buffer.from(renderTemplate("Containerfile.step.hbs", view(labels))), mode: 0o664 });
+  return {
+    step: step.name,
+    tag: `${stepRepository(plan, step)}:${contentHash.slice(0, 24)}`,
+    contentHash,
+    deps,
+    labels,
+    diagnostics,
+    files,
+    containerfile: CONTAINERFILE,
+  };
+}
+
+/**
+ * Renders one step's build contexts (dependency image and step image) from the plan: a pure
+ * function of the plan, the options, the templates and the step folder's files.
+ */
+export function renderStep(plan: Plan, step: Step, options: RenderOptions = {}): RenderedStep {
+  return renderWith(plan, step, options, newCache());
+}
+
+/** Renders every step of a plan (in plan order), reading each folder once. */
+export function renderPlan(plan: Plan, options: RenderOptions = {}): RenderedStep[] {
+  const cache = newCache();
+  return plan.steps.map((s) => renderWith(plan, s, options, cache));
+}

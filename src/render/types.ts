@@ -1,0 +1,57 @@
+import type { BuildContextFiles } from "../engines/engine.js";
+import type { Diagnostic } from "../plan/types.js";
+import type { PipOptions } from "./pip.js";
+import type { Provenance } from "./provenance.js";
+import type { ImportRequirement } from "./requirements.js";
+
+/** A base image reference as the engine resolved it. */
+export interface ResolvedBase {
+  /** Reference the Containerfile's FROM uses (pinned `repo@sha256:…` when the digest is known). */
+  ref: string;
+  /** Registry manifest digest, when known. */
+  digest?: string;
+  /** Local image id, when known (identifies an unpinned local base). */
+  id?: string;
+}
+
+/** Options of the renderer: flags and facts resolved before rendering (no I/O happens on them). */
+export interface RenderOptions {
+  /** `--base`: the default base for steps without their own image. */
+  base?: string;
+  /** Bases resolved by the engine, keyed by the reference as written (see `stepBase`). */
+  bases?: Record<string, ResolvedBase>;
+  /** `--requirements FILE` (absolute or relative to the working directory). */
+  requirementsFile?: string;
+  /** Pip settings; only their credential-free form reaches hashes and files. */
+  pip?: PipOptions;
+  /** Labels describing where the build came from (not part of any content hash). */
+  provenance?: Provenance;
+  /** Environment for NBBUILD_BASE (defaults to process.env). */
+  env?: NodeJS.ProcessEnv;
+}
+
+/** The build context of a dependency image, shared by every step with the same dependency set. */
+export interface DependencyContext extends BuildContextFiles {
+  /** `nbbuild-deps:<hash>`. */
+  tag: string;
+  hash: string;
+  /** Base as written and as resolved. */
+  base: string;
+  resolvedBase: ResolvedBase;
+  /** Requirement lines (requirements.txt, %pip lines), sorted. */
+  requirements: string[];
+  /** Imports without a matching requirement line, installed only when the base lacks them. */
+  imports: ImportRequirement[];
+}
+
+/** Everything needed to build one step: its dependency context and its own context. */
+export interface RenderedStep extends BuildContextFiles {
+  step: string;
+  /** `nbbuild/<plan>-<step>:<hash>`. */
+  tag: string;
+  /** Hash of everything that goes into the image except provenance labels. */
+  contentHash: string;
+  deps: DependencyContext;
+  labels: Record<string, string>;
+  diagnostics: Diagnostic[];
+}

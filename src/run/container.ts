@@ -1,0 +1,98 @@
+/**
+ * The small interface the scheduler runs containers through, and the one factory that picks the
+ * engine. A container gets exactly what the spec says: user, read-only root, tmpfs /tmp, no
+ * network, the given bind mounts and limits.
+ */
+import { DockerRunner } from "./docker.js";
+import { PodmanRunner } from "./podman.js";
+
+/** A host folder or file mounted into the container. */
+export interface Bind {
+  host: string;
+  container: string;
+  readOnly: boolean;
+}
+
+/** Everything needed to start one task container. */
+export interface ContainerSpec {
+  name: string;
+  image: string;
+  /** Replaces the image ENTRYPOINT (KFP semantics); args replace CMD. */
+  command: string[];
+  args: string[];
+  env: Record<string, string>;
+  binds: Bind[];
+  /** `uid:gid`. */
+  user: string;
+  /** Limits; undefined means none. */
+  cpu?: number;
+  memoryBytes?: number;
+  /** Size of the tmpfs on /tmp, e.g. "1g". */
+  tmpfsSize: string;
+  labels: Record<string, string>;
+  /** Working directory (default: the image's). */
+  workdir?: string;
+}
+
+/** How a container ended. */
+export interface ContainerResult {
+  exitCode: number;
+  oomKilled: boolean;
+  /** Stopped because the run was interrupted (Ctrl-C). */
+  cancelled: boolean;
+  timedOut: boolean;
+}
+
+/** Callbacks and bounds for one container run. */
+export interface RunControl {
+  /** Each complete output line (stdout and stderr), without the newline. */
+  onLine: (line: string) => void;
+  /** Aborting stops and removes the container. */
+  signal: AbortSignal;
+  /** Wall-clock bound for the container; it is killed after this. */
+  timeoutMs: number;
+}
+
+/** Runs one container to completion, streaming its output; always removes it afterwards. */
+export interface ContainerRunner {
+  readonly engine: "docker" | "podman";
+  run(spec: ContainerSpec, control: RunControl): Promise<ContainerResult>;
+}
+
+/** Engines `nbbuild run` can use. */
+export type EngineName = ContainerRunner["engine"];
+
+/** The one place that turns `--engine` into a ContainerRunner. */
+export function makeContainerRunner(engine: string): ContainerRunner {
+  if (engine === "docker") return new DockerRunner();
+  if (engine === "podman") return new PodmanRunner();
+  throw new Error(`unknown engine "${engine}" (docker or podman)`);
+}
+
+/** Splits a byte stream into lines, calling `emit` for each complete one; `flush` emits the rest. */
+export function lineSplitter(emit: (line: string) => void): { write: (chunk: Buffer | string) => void; flush: () => void } {
+  let buf = "";
+  return {
+    write(chunk) {
+      buf += chunk.toString();
+      let i: number;
+      while ((i = buf.indexOf("\n")) >= 0) {
+        emit(buf.slice(0, i).replace(/\r$/, ""));
+        buf = buf.slice(i + 1);
+      }
+    },
+    flush() {
+      if (buf) emit(buf);
+      buf = "";
+    },
+  };
+}
+
+/** Rejects after `ms` with `message` unless `p` settles first. */
+export function withTimeout<T>(p: Promise<T>, ms: number, message: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const t = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(message)), ms);
+  });
+  return Promise.race([p, t]).finally(() => clearTimeout(timer));
+}

@@ -1,0 +1,57 @@
+/**
+ * ContainerRunner on podman through its CLI (execa). Note: `podman run` is not available in the
+ * nbbuild development sandbox (an rlimit restriction), so this path is exercised by unit tests of
+ * its argument list only.
+ */
+import { execa } from "execa";
+import type { ContainerResult, ContainerRunner, ContainerSpec, RunControl } from "./container.js";
+import { lineSplitter } from "./container.js";
+
+/** The `podman run` argument list for a spec (same isolation as the docker runner). */
+export function podmanRunArgs(spec: ContainerSpec): string[] {
+  const a = ["run", "--name", spec.name, "--user", spec.user, "--read-only", "--network", "none"];
+  a.push("--tmpfs", `/tmp:rw,exec,size=${spec.tmpfsSize}`, "--cap-drop", "ALL", "--security-opt", "no-new-privileges");
+  for (const b of spec.binds) a.push("-v", `${b.host}:${b.container}:${b.readOnly ? "ro" : "rw"}`);
+  if (spec.memoryBytes) a.push("--memory", String(spec.memoryBytes), "--memory-swap", String(spec.memoryBytes));
+  if (spec.cpu) a.push("--cpus", String(spec.cpu));
+  for (const [k, v] of Object.entries(spec.env)) a.push("--env", `${k}=${v}`);
+  for (const [k, v] of Object.entries(spec.labels)) a.push("--label", `${k}=${v}`);
+  if (spec.workdir) a.push("--workdir", spec.workdir);
+  a.push("--entrypoint", JSON.stringify(spec.command), spec.image, ...spec.args);
+  return a;
+}
+
+/** Runs task containers with `podman run`; removes them afterwards. */
+export class PodmanRunner implements ContainerRunner {
+  readonly engine = "podman" as const;
+  constructor(private readonly bin = "podman") {}
+
+  async run(spec: ContainerSpec, control: RunControl): Promise<ContainerResult> {
+    const out = lineSplitter(control.onLine);
+    const err = lineSplitter(control.onLine);
+    let cancelled = false;
+    const onAbort = () => {
+      cancelled = true;
+      void execa(this.bin, ["kill", spec.name], { reject: false, timeout: 30_000 });
+    };
+    control.signal.addEventListener("abort", onAbort, { once: true });
+    try {
+      const child = execa(this.bin, podmanRunArgs(spec), { reject: false, timeout: control.timeoutMs, buffer: false });
+      child.stdout?.on("data", (c: Buffer) => out.write(c));
+      child.stderr?.on("data", (c: Buffer) => err.write(c));
+      const r = await child;
+      out.flush();
+      err.flush();
+      const oom = await execa(this.bin, ["inspect", "--format", "{{.State.OOMKilled}}", spec.name], { reject: false, timeout: 30_000 });
+      return {
+        exitCode: typeof r.exitCode === "number" ? r.exitCode : -1,
+        oomKilled: String(oom.stdout).trim() === "true",
+        cancelled,
+        timedOut: Boolean(r.timedOut),
+      };
+    } finally {
+      control.signal.removeEventListener("abort", onAbort);
+      await execa(this.bin, ["rm", "-f", spec.name], { reject: false, timeout: 60_000 });
+    }
+  }
+}

@@ -1,0 +1,112 @@
+/**
+ * The `nbbuild run` stage: a pipeline file (our KFP IR YAML) or a notebook/.pipeline (planned,
+ * looked up in the build record, turned into IR in memory) run locally on its images.
+ */
+import { randomBytes } from "node:crypto";
+import fs from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { NbbuildError } from "../errors.js";
+import { makeContainerRunner, type ContainerRunner } from "./container.js";
+import { parseIr, type RunGraph } from "./ir.js";
+import { parseAssignments, resolveParams } from "./params.js";
+import { runGraph, type RunEvent, type RunResult } from "./scheduler.js";
+import { irFromSource } from "./source.js";
+
+/** Options of a local run (the CLI flags). */
+export interface RunOptions {
+  /** `key=value` overrides of pipeline parameters. */
+  params?: string[];
+  engine?: string;
+  workdir?: string;
+  parallel?: number;
+  from?: string;
+  /** Build missing images first (notebook/.pipeline input only). */
+  build?: boolean;
+  /** Per-step wall-clock bound, seconds (default 2 hours). */
+  timeoutSeconds?: number;
+  onEvent?: (e: RunEvent) => void;
+  onWarning?: (w: string) => void;
+  /** Build progress lines (with --build). */
+  onProgress?: (line: string) => void;
+  /** Base image for --build. */
+  base?: string;
+  /** Injected runner (tests); default from `engine`. */
+  runner?: ContainerRunner;
+  /** Stop on SIGINT/SIGTERM, removing only this run's containers (default true). */
+  handleSignals?: boolean;
+}
+
+const isIrFile = (f: string) => /\.(ya?ml|json)$/i.test(f);
+
+/** A sortable, unique run id: 20260101-120000-ab12cd. */
+export function newRunId(now = new Date()): string {
+  const t = now.toISOString().replace(/[-:]/g, "").replace("T", "-").slice(0, 15);
+  return `${t}-${randomBytes(3).toString("hex")}`;
+}
+
+/** Reads the run graph of any accepted input and the folder its default run dirs live under. */
+export async function loadRunGraph(file: string, opts: RunOptions = {}): Promise<{ graph: RunGraph; root: string }> {
+  if (isIrFile(file)) {
+    let text: string;
+    try {
+      text = await fs.readFile(file, "utf8");
+    } catch (e) {
+      throw NbbuildError.at({ file }, `cannot read: ${(e as Error).message}`);
+    }
+    return { graph: parseIr(text, file), root: path.dirname(path.resolve(file)) };
+  }
+  const { graph, root } = await irFromSource(file, {
+    build: opts.build,
+    engine: opts.engine,
+    base: opts.base,
+    onWarning: opts.onWarning,
+    onProgress: opts.onProgress,
+  });
+  return { graph, root };
+}
+
+/** The newest run folder under `<root>/.nbbuild/runs`, for `--from` without `--workdir`. */
+async function latestRun(root: string): Promise<string | undefined> {
+  const dir = path.join(root, ".nbbuild", "runs");
+  const names = await fs.readdir(dir).catch(() => [] as string[]);
+  const last = names.filter((n) => !n.startsWith(".")).sort().at(-1);
+  return last ? path.join(dir, last) : undefined;
+}
+
+/** Runs the pipeline in `file` locally and reports every step's outcome and the metrics. */
+export async function runPipeline(file: string, opts: RunOptions = {}): Promise<RunResult> {
+  const runner = opts.runner ?? makeContainerRunner(opts.engine ?? "docker");
+  const { graph, root } = await loadRunGraph(file, opts);
+  for (const w of graph.warnings) opts.onWarning?.(w);
+  const values = resolveParams(graph.params, parseAssignments(opts.params ?? [], file), file);
+  const runId = newRunId();
+  let workdir = opts.workdir ? path.resolve(opts.workdir) : undefined;
+  if (!workdir && opts.from) {
+    workdir = await latestRun(root);
+    if (!workdir) throw NbbuildError.at({ file }, `--from ${opts.from}: no earlier run under ${root}/.nbbuild/runs`, "pass --workdir DIR of an earlier run");
+  }
+  workdir ??= path.join(root, ".nbbuild", "runs", runId);
+  const parallel = opts.parallel ?? os.cpus().length;
+  if (!Number.isInteger(parallel) || parallel < 1) throw NbbuildError.at({ file }, `--parallel ${parallel}: expected a positive integer`);
+
+  const abort = new AbortController();
+  const onSignal = () => abort.abort();
+  const signals: NodeJS.Signals[] = opts.handleSignals === false ? [] : ["SIGINT", "SIGTERM"];
+  for (const s of signals) process.on(s, onSignal);
+  try {
+    return await runGraph(graph, values, {
+      runner,
+      workdir,
+      runId,
+      parallel,
+      from: opts.from,
+      timeoutSeconds: opts.timeoutSeconds ?? 7200,
+      signal: abort.signal,
+      onEvent: opts.onEvent,
+      file,
+    });
+  } finally {
+    for (const s of signals) process.off(s, onSignal);
+  }
+}

@@ -1,0 +1,131 @@
+/**
+ * The equivalence proof: each notebook runs (1) top to bottom as one python3 program in the base
+ * image and (2) as nbbuild step images through `nbbuild run`; every step's printed output and the
+ * metrics must be equal. Failure cases check what a user sees when a step cannot run.
+ */
+import fs from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { buildImages } from "../../src/build/build-images.js";
+import { makeEngine } from "../../src/engines/factory.js";
+import { taskName } from "../../src/pipeline/names.js";
+import { loadPlan } from "../../src/plan/load.js";
+import type { ParamValue, Plan } from "../../src/plan/types.js";
+import { formatSummary } from "../../src/run/report.js";
+import { runPipeline } from "../../src/run/run.js";
+import type { RunResult } from "../../src/run/scheduler.js";
+import { expectedStepOutput, referenceRun } from "./equivalence.helpers.js";
+
+const BASE = process.env.NBBUILD_TEST_BASE!;
+const REPO = path.resolve(import.meta.dirname, "../..");
+const FIXTURES = path.join(REPO, "test/fixtures/equivalence");
+let tmp: string;
+
+beforeAll(async () => {
+  tmp = await fs.mkdtemp(path.join(os.tmpdir(), "nbbuild-eq-"));
+});
+afterAll(async () => {
+  await fs.rm(tmp, { recursive: true, force: true });
+});
+
+/** Copies a notebook (alone, or with its whole folder) to a fresh folder and returns its path. */
+async function stage(src: string, wholeFolder = false): Promise<string> {
+  const dir = await fs.mkdtemp(path.join(tmp, path.basename(src, ".ipynb") + "-"));
+  if (wholeFolder) await fs.cp(path.dirname(src), dir, { recursive: true, filter: (p) => !p.includes(`${path.sep}.nbbuild`) });
+  else await fs.copyFile(src, path.join(dir, path.basename(src)));
+  return path.join(dir, path.basename(src));
+}
+
+/** `nbbuild image` then `nbbuild run`, collecting each task's printed lines. */
+async function pipelineRun(nb: string, params: string[] = []): Promise<{ plan: Plan; run: RunResult; lines: Map<string, string[]> }> {
+  const plan = await loadPlan(nb);
+  const engine = await makeEngine("docker");
+  await buildImages(plan, { engine, base: BASE });
+  const lines = new Map<string, string[]>();
+  const run = await runPipeline(nb, {
+    params,
+    handleSignals: false,
+    parallel: 2,
+    onEvent: (e) => {
+      if (e.type === "line") lines.set(e.step, [...(lines.get(e.step) ?? []), e.line]);
+    },
+  });
+  return { plan, run, lines };
+}
+
+/** A step's own printed output: its log without the runner's `nbbuild:` lines. */
+const printed = (lines: string[] | undefined) => (lines ?? []).filter((l) => !l.startsWith("nbbuild:"));
+
+async function proveEquivalent(nb: string, overrides: Record<string, ParamValue> = {}): Promise<RunResult> {
+  const params = Object.entries(overrides).map(([k, v]) => `${k}=${String(v)}`);
+  const { plan, run, lines } = await pipelineRun(nb, params);
+  const ref = await referenceRun(plan, BASE, overrides);
+  expect(ref.exitCode, ref.lines.join("\n")).toBe(0);
+  expect(run.status, formatSummary(run)).toBe("succeeded");
+  for (const step of plan.steps) {
+    expect(printed(lines.get(taskName(step.name))), `printed output of step ${step.name}`).toEqual(expectedStepOutput(plan, step.name, ref));
+  }
+  const final = plan.steps.at(-1)!;
+  expect(printed(lines.get(taskName(final.name))).length, "the final step prints something").toBeGreaterThan(0);
+  expect(Object.keys(ref.metrics).length).toBe(plan.metrics.length);
+  expect(run.metrics).toEqual(ref.metrics);
+  return run;
+}
+
+describe("equivalence: notebook top to bottom == nbbuild image + nbbuild run", () => {
+  it("examples/wine/wine.ipynb", async () => {
+    const run = await proveEquivalent(await stage(path.join(REPO, "examples/wine/wine.ipynb"), true));
+    expect(Object.keys(run.metrics)).toContain("accuracy");
+  });
+
+  it("a diamond DAG with parameters and metrics", async () => {
+    const run = await proveEquivalent(await stage(path.join(FIXTURES, "diamond.ipynb")));
+    expect(run.order.length).toBe(4);
+  });
+
+  it("parameters overridden with -p (typed: SCALE=2 stays a float)", async () => {
+    const nb = await stage(path.join(FIXTURES, "diamond.ipynb"));
+    const run = await proveEquivalent(nb, { N: 50, SCALE: 2, LABEL: "over ride", CENTER: false });
+    const log = await fs.readFile(run.steps.load.log, "utf8");
+    expect(log).toContain("loaded 50 values for over ride scale 2.0 center False");
+  });
+
+  it("pandas/numpy/sklearn objects, a notebook class and function, a mutated DataFrame", async () => {
+    const run = await proveEquivalent(await stage(path.join(FIXTURES, "objects.ipynb")));
+    const log = await fs.readFile(run.steps.evaluate.log, "utf8");
+    expect(log).toContain("rows seen 48");
+  });
+});
+
+describe("failures a user sees", () => {
+  it("a step that raises: non-zero, dependants skipped, cell named", async () => {
+    const { run } = await pipelineRun(await stage(path.join(FIXTURES, "raises.ipynb")));
+    expect(run.status).toBe("failed");
+    expect(run.steps.second.status).toBe("failed");
+    expect(run.steps.third.status).toBe("skipped");
+    expect(run.steps.first.status).toBe("succeeded");
+    expect(run.steps.second.cellLine).toMatch(/raises\.ipynb cell 2\b/);
+    const summary = formatSummary(run);
+    expect(summary).toMatch(/raises\.ipynb cell 2/);
+    expect(summary).toContain("ValueError: value too large: 4.0");
+  });
+
+  it("an unpicklable variable crossing steps: message names the variable and its type", async () => {
+    const { run } = await pipelineRun(await stage(path.join(FIXTURES, "unpicklable.ipynb")));
+    expect(run.status).toBe("failed");
+    expect(run.steps.make.status).toBe("failed");
+    expect(run.steps.use.status).toBe("skipped");
+    const text = (run.steps.make.tail ?? []).join("\n");
+    expect(text).toMatch(/\bguard\b/);
+    expect(text).toMatch(/lock/);
+  });
+
+  it("a step killed by its memory limit (limit:memory tag) is reported as out of memory", async () => {
+    const { run } = await pipelineRun(await stage(path.join(FIXTURES, "oom.ipynb")));
+    expect(run.status).toBe("failed");
+    expect(run.steps.small.status).toBe("succeeded");
+    expect(run.steps.hog).toMatchObject({ status: "failed", oomKilled: true });
+    expect(formatSummary(run)).toMatch(/step hog failed: killed: out of memory \(limit 96Mi\)/);
+  });
+});
