@@ -38,6 +38,7 @@ import math
 import numbers
 import os
 import pickle
+import re
 import runpy
 import shutil
 import subprocess
@@ -82,6 +83,7 @@ class Run:
         self.real_stderr = sys.stderr
         self.loop = None
         self.failure = None
+        self.saved = []  # (variable, "type as format") for the report
 
     # -- report model -------------------------------------------------------------------------
     def begin_section(self, title, source=None, role=None):
@@ -215,8 +217,9 @@ def typed_param(name, raw, ptype):
 # ----------------------------------------------------------------------------------------------
 # Working directory
 
-def _copy_tree(src, dst):
-    """Copies src into dst (merging), making every copy writable by the current user."""
+def _copy_tree(src, dst, link_larger_than=None):
+    """Copies src into dst (merging), making every copy writable by the current user. Files larger
+    than `link_larger_than` bytes are symlinked instead (read-only data need not fill /tmp)."""
     for dirpath, dirnames, filenames in os.walk(src):
         rel = os.path.relpath(dirpath, src)
         target = dst if rel == "." else os.path.join(dst, rel)
@@ -234,11 +237,15 @@ def _copy_tree(src, dst):
                 continue
             if os.path.lexists(t):
                 os.unlink(t)
-            shutil.copyfile(s, t)
             try:
-                os.chmod(t, (os.stat(s).st_mode & 0o777) | 0o600)
-            except OSError:
-                pass
+                st = os.stat(s)
+                if link_larger_than is not None and st.st_size > link_larger_than:
+                    os.symlink(os.path.abspath(s), t)
+                    continue
+                shutil.copyfile(s, t)
+                os.chmod(t, (st.st_mode & 0o777) | 0o600)
+            except PermissionError as e:
+                _say("cannot read %s (%s); it is not in the working directory" % (s, e.strerror))
 
 
 def _copy_link(s, t):
@@ -248,6 +255,12 @@ def _copy_link(s, t):
         else:
             os.unlink(t)
     os.symlink(os.readlink(s), t)
+
+
+def _link_limit():
+    """Files above this size are linked, not copied, into the working dir (NBBUILD_LINK_LARGER_THAN)."""
+    limit = os.environ.get("NBBUILD_LINK_LARGER_THAN", str(64 << 20))
+    return int(limit) if limit.isdigit() else None
 
 
 def _writable_dir(path):
@@ -263,7 +276,7 @@ def setup_workdir(app_src):
     work = os.path.join(root, "work")
     os.makedirs(work)
     if app_src and os.path.isdir(app_src):
-        _copy_tree(app_src, work)
+        _copy_tree(app_src, work, _link_limit())
     home = os.environ.get("HOME", "")
     same_as_src = bool(home) and app_src and os.path.realpath(home) == os.path.realpath(app_src)
     if not _writable_dir(home) or same_as_src:
@@ -456,10 +469,26 @@ def run_cell(cell):
         flush_figures()
 
 
+_CELL_FILENAME = re.compile(r"^(.+) \[cell (\d+)(?:, id ([^\]]*))?\]$")
+
+
+def _cell_of(filename):
+    """The cell a code filename names (this step's, shipped, or re-created by cloudpickle/dill)."""
+    if filename in RUN.cell_files:
+        return RUN.cell_files[filename]
+    if filename in _SHIPPED_FILES:
+        return _SHIPPED_FILES[filename]
+    m = _CELL_FILENAME.match(filename or "")
+    if m:
+        return {"file": m.group(1), "index": int(m.group(2)), "id": m.group(3) or ""}
+    return None
+
+
 def _user_frame(filename):
-    if filename in RUN.cell_files or filename in _SHIPPED_FILES:
+    if _cell_of(filename) is not None:
         return True
-    return bool(RUN.workdir) and os.path.abspath(filename).startswith(RUN.workdir + os.sep)
+    return bool(RUN.workdir) and os.path.isabs(filename) and (
+        filename.startswith(RUN.workdir + os.sep) or os.path.realpath(filename).startswith(RUN.workdir + os.sep))
 
 
 def report_exception(exc, cell):
@@ -477,10 +506,8 @@ def report_exception(exc, cell):
         where_cell, line = RUN.cell_files[exc.filename], exc.lineno
     elif frames:
         inner = frames[-1]
-        if inner.filename in RUN.cell_files:
-            where_cell, line = RUN.cell_files[inner.filename], inner.lineno
-        elif inner.filename in _SHIPPED_FILES:
-            where_cell, line = _SHIPPED_FILES[inner.filename], inner.lineno
+        if _cell_of(inner.filename) is not None:
+            where_cell, line = _cell_of(inner.filename), inner.lineno
         else:
             where_cell, line = {"file": os.path.relpath(inner.filename, RUN.workdir or "."),
                                 "index": None}, inner.lineno
@@ -766,6 +793,15 @@ def _pandas_kind(value):
     return None
 
 
+def _current_umask():
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+_UMASK = _current_umask()
+
+
 def _atomic_write(path, writer, binary=True):
     """Writes via a temporary file in the same directory, then renames it into place."""
     d = os.path.dirname(path) or "."
@@ -773,6 +809,8 @@ def _atomic_write(path, writer, binary=True):
     try:
         with os.fdopen(fd, "wb" if binary else "w", **({} if binary else {"encoding": "utf-8"})) as f:
             writer(f)
+        # mkstemp makes 0600; the next step may run under another UID (same group 0): 0664 as umask allows
+        os.chmod(tmp, 0o664 & ~_UMASK | 0o044)
         os.replace(tmp, path)
     except BaseException:
         try:
@@ -813,17 +851,36 @@ def _try_parquet(value, kind, path):
 
 
 def _pickle_dump(value, f):
-    """Pickles with cloudpickle or dill when importable, else the notebook-aware stdlib pickler."""
-    cp = _module("cloudpickle")
-    if cp is not None:
-        cp.dump(value, f, protocol=PICKLE_PROTOCOL)
-        return "cloudpickle"
-    dill = _module("dill")
-    if dill is not None:
-        dill.dump(value, f, protocol=PICKLE_PROTOCOL)
-        return "dill"
-    _NotebookPickler(f, protocol=PICKLE_PROTOCOL).dump(value)
-    return "pickle"
+    """Pickles `value` into `f`; returns the format. The notebook-aware stdlib pickler comes first:
+    notebook functions and classes are re-created from source in the next step's namespace, so they
+    keep one identity there and see that namespace's globals, as in the notebook. cloudpickle, then
+    dill, when importable, take what it cannot (lambdas, closures). NBBUILD_PICKLER=pickle|cloudpickle|dill
+    forces one."""
+    choice = os.environ.get("NBBUILD_PICKLER", "auto")
+    if choice in ("cloudpickle", "dill"):
+        mod = _module(choice)
+        if mod is None:
+            raise ImportError("NBBUILD_PICKLER=%s but %s is not installed in this image" % (choice, choice))
+        mod.dump(value, f, protocol=PICKLE_PROTOCOL)
+        return choice
+    try:
+        _NotebookPickler(f, protocol=PICKLE_PROTOCOL).dump(value)
+        return "pickle"
+    except Exception as e:
+        error = e
+    if choice != "pickle":
+        for name in ("cloudpickle", "dill"):
+            mod = _module(name)
+            if mod is None:
+                continue
+            f.seek(0)
+            f.truncate()
+            try:
+                mod.dump(value, f, protocol=PICKLE_PROTOCOL)
+                return name
+            except Exception as e:
+                error = e
+    raise error
 
 
 def save_variable(name, value, path):
@@ -908,7 +965,8 @@ def save_outputs(outputs):
                               % (RUN.name, name))
         value = RUN.ns[name]
         try:
-            save_variable(name, value, path)
+            fmt = save_variable(name, value, path)
+            RUN.saved.append((name, "%s as %s" % (qualified_type(value), fmt)))
         except StepFailure:
             raise
         except Exception as e:
@@ -1067,7 +1125,7 @@ def _write_text(path, text):
 def copy_files_in(paths, work):
     for p in paths:
         if os.path.isdir(p):
-            _copy_tree(p, work)
+            _copy_tree(p, work, _link_limit())
         elif os.path.isfile(p):
             shutil.copyfile(p, os.path.join(work, os.path.basename(p)))
         else:
@@ -1181,7 +1239,11 @@ def main(argv):
         ptypes = step.get("parameters") or {}
         params = [(n, typed_param(n, v, ptypes.get(n, "STRING"))) for n, v in args.param]
         app_src = os.environ.get("NBBUILD_APP_SRC", "/opt/app-root/src")
-        root, work = setup_workdir(app_src)
+        try:
+            root, work = setup_workdir(app_src)
+        except OSError as e:
+            raise StepFailure("step %s: cannot create a working directory under %s: %s (the step needs a writable "
+                              "/tmp, e.g. --tmpfs /tmp)" % (RUN.name, os.environ.get("TMPDIR") or "/tmp", e))
         RUN.workdir = os.path.realpath(work)
         # this directory, not the runner's, is what `import helper` sees (as in Jupyter)
         runner_dir = os.path.dirname(os.path.abspath(__file__))
@@ -1218,6 +1280,7 @@ def main(argv):
             for n, p in args.input:
                 RUN.ns[n] = load_variable(n, p)
                 RUN.defined_in[n] = ("an input received from step %s" % _producer(p), RUN.ns[n])
+                meta_rows.append(("input " + n, "%s from step %s" % (qualified_type(RUN.ns[n]), _producer(p))))
             run_cells(cells[first_step:], output_names)
 
         RUN.begin_section("outputs")
@@ -1247,6 +1310,8 @@ def main(argv):
         _write_text(args.ui_confusion, json.dumps({"confusionMatrix": confusion} if confusion else {}, sort_keys=True))
         for k, v in sorted(metrics.items()):
             meta_rows.append(("metric " + k, repr(v)))
+        for n, desc in RUN.saved:
+            meta_rows.append(("output " + n, desc))
     except StepFailure as e:
         RUN.failure = str(e)
         code = 1
@@ -1274,11 +1339,9 @@ def main(argv):
     if RUN.failure:
         sys.stderr.write("nbbuild: %s\n" % RUN.failure)
         sys.stderr.flush()
-    if root and not os.environ.get("NBBUILD_KEEP_WORKDIR"):
-        try:
-            os.chdir("/")
-        except OSError:
-            pass
+    # The working dir is left in place: a container's /tmp goes with it, and worker processes the
+    # code started (joblib/loky) may still be starting there. NBBUILD_CLEANUP=1 removes it.
+    if root and os.environ.get("NBBUILD_CLEANUP") == "1":
         shutil.rmtree(root, ignore_errors=True)
     return code
 

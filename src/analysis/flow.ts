@@ -25,6 +25,7 @@ export interface FlowStep {
   locate(line: number): Location;
 }
 
+/** Per-step inputs, outputs, dependencies and parameters, plus what went wrong. */
 export interface FlowResult {
   inputs: Map<string, StepInput[]>;
   outputs: Map<string, string[]>;
@@ -59,6 +60,7 @@ export function resolveFlow(steps: readonly FlowStep[], collectUnresolved = fals
     const after = new Set(s.after);
     const unresolved: string[] = [];
     const seen = new Set<string>();
+    const lazy = new Set(s.flow.lazy);
     // (name, line, via) — `via` names the function whose call made the step read it
     const queue: { name: string; line: number; via?: string }[] = s.flow.reads.map((n) => ({ name: n, line: s.flow.readLines[n] ?? 1 }));
     while (queue.length) {
@@ -86,9 +88,19 @@ export function resolveFlow(steps: readonly FlowStep[], collectUnresolved = fals
         for (const f of byName.get(producer)!.flow.functionFree[name] ?? []) queue.push({ name: f, line, via: name });
         continue;
       }
-      const others = all.filter((d) => d !== s.name);
       const loc = s.locate(line);
       const how = via ? ` (through ${via})` : "";
+      if (all.includes(s.name)) continue; // the step binds it itself (read first: at worst a NameError at run time)
+      const others = all.filter((d) => d !== s.name);
+      // Read inside a function body: needed only when the function is called, so never an error.
+      if (via || lazy.has(name)) {
+        res.diagnostics.push({
+          level: "warning",
+          message: `step ${s.name}: a function${via ? ` (${via})` : ""} reads ${name}, which ${others.length ? `only step ${others[others.length - 1]} defines and no ancestor of ${s.name} provides` : "no step, import or parameter defines"}; calling it fails unless ${name} exists by then`,
+          location: loc,
+        });
+        continue;
+      }
       if (others.length) {
         const earlier = others.filter((d) => rank.get(d)! < rank.get(s.name)!);
         if (earlier.length) {
@@ -100,7 +112,6 @@ export function resolveFlow(steps: readonly FlowStep[], collectUnresolved = fals
         }
         continue;
       }
-      if (all.includes(s.name)) continue; // read before its own definition inside the step: a runtime NameError at worst
       if (collectUnresolved) unresolved.push(name);
       else if (!s.flow.starImport) {
         res.diagnostics.push({ level: "warning", message: `step ${s.name} reads ${name}${how}, which no step, import or parameter defines (a builtin, a star import, or a NameError at run time)`, location: loc });

@@ -5,6 +5,7 @@
  */
 import { parser } from "@lezer/python";
 import type { SyntaxNode } from "@lezer/common";
+import { collectBindings, collectTargetNames } from "./bindings.js";
 
 /** What one chunk of module-level code reads and defines. */
 export interface NameFlow {
@@ -16,6 +17,8 @@ export interface NameFlow {
   mutates: string[];
   /** Free global names of each function/class this code defines (what calling it reads). */
   functionFree: Record<string, string[]>;
+  /** The names of `reads` read only inside function/lambda bodies (needed when called, not when defined). */
+  lazy: string[];
   /** Line (1-based) of the first read of each name in `reads`. */
   readLines: Record<string, number>;
   /** True when the code does `from m import *` (unknown names may come from there). */
@@ -59,6 +62,7 @@ class Analyzer {
   /** Free globals read inside function bodies (decided at the end). */
   private readonly deferred = new Map<string, number>();
   readonly functionFree: Record<string, string[]> = {};
+  readonly lazy: string[] = [];
   /** The module-level def/class currently being analysed (collects free globals). */
   private owner: Set<string> | undefined;
   starImport = false;
@@ -100,7 +104,9 @@ class Analyzer {
     this.statements(tree.topNode, this.module);
     // Names functions read that this code never binds at module level must come from outside.
     for (const [name, line] of this.deferred) {
-      if (!this.everBound.has(name)) this.addRead(name, line);
+      if (this.everBound.has(name) || this.readSet.has(name)) continue;
+      this.addRead(name, line);
+      this.lazy.push(name);
     }
   }
 
@@ -110,6 +116,7 @@ class Analyzer {
       defines: [...this.bound.keys()],
       mutates: [...this.mutated],
       functionFree: this.functionFree,
+      lazy: this.lazy,
       readLines: this.readLines,
       starImport: this.starImport,
       syntaxErrors: this.syntaxErrors,
@@ -505,6 +512,8 @@ class Analyzer {
 
   /** Call arguments: `name=` keywords are not reads. */
   private argList(node: SyntaxNode, scope: Scope): void {
+    // `f(x for x in xs)`: a generator expression written as the only argument
+    if (node.getChild("for")) return this.comprehension(node, scope);
     for (let c = node.firstChild; c; c = c.nextSibling) {
       if (c.name === "VariableName" && c.nextSibling?.name === "AssignOp") continue;
       if (c.name === "AssignOp") continue;
@@ -564,126 +573,6 @@ class Analyzer {
       if (skipNode && c.from === skipNode.from && c.to === skipNode.to) continue;
       this.expr(c, cscope);
     }
-  }
-}
-
-/** Adds the plain names a target expression binds. */
-function collectTargetNames(node: SyntaxNode, into: Set<string>, src: string): void {
-  if (node.name === "VariableName") {
-    into.add(src.slice(node.from, node.to));
-    return;
-  }
-  if (node.name === "TupleExpression" || node.name === "ArrayExpression" || node.name === "ParenthesizedExpression") {
-    for (let c = node.firstChild; c; c = c.nextSibling) collectTargetNames(c, into, src);
-  }
-}
-
-/** Pre-collects every name a function body binds (Python decides locality per function). */
-function collectBindings(body: SyntaxNode, scope: Scope, src: string): void {
-  const globals = new Set<string>();
-  const nonlocals = new Set<string>();
-  const walk = (node: SyntaxNode): void => {
-    for (let c = node.firstChild; c; c = c.nextSibling) {
-      switch (c.name) {
-        case "FunctionDefinition":
-        case "ClassDefinition": {
-          const n = c.getChild("VariableName");
-          if (n) scope.locals.add(src.slice(n.from, n.to));
-          continue; // their bodies are their own scopes
-        }
-        case "DecoratedStatement":
-          walk(c);
-          continue;
-        case "LambdaExpression":
-        case "ArrayComprehensionExpression":
-        case "DictionaryComprehensionExpression":
-        case "SetComprehensionExpression":
-        case "ComprehensionExpression":
-          continue;
-        case "ScopeStatement": {
-          const isGlobal = c.firstChild?.name === "global";
-          for (let k = c.firstChild; k; k = k.nextSibling) {
-            if (k.name !== "VariableName") continue;
-            if (isGlobal) globals.add(src.slice(k.from, k.to));
-            else nonlocals.add(src.slice(k.from, k.to));
-          }
-          continue;
-        }
-        case "AssignStatement": {
-          const kids: SyntaxNode[] = [];
-          for (let k = c.firstChild; k; k = k.nextSibling) kids.push(k);
-          const lastOp = kids.map((k) => k.name).lastIndexOf("AssignOp");
-          kids.forEach((k, i) => {
-            if (i < lastOp && k.name !== "AssignOp") collectTargetNames(k, scope.locals, src);
-          });
-          walk(c);
-          continue;
-        }
-        case "UpdateStatement": {
-          const t = c.firstChild;
-          if (t) collectTargetNames(t, scope.locals, src);
-          walk(c);
-          continue;
-        }
-        case "ForStatement": {
-          let inTargets = false;
-          for (let k = c.firstChild; k; k = k.nextSibling) {
-            if (k.name === "for") inTargets = true;
-            else if (k.name === "in") inTargets = false;
-            else if (inTargets) collectTargetNames(k, scope.locals, src);
-          }
-          walk(c);
-          continue;
-        }
-        case "WithStatement":
-        case "TryStatement": {
-          for (let k = c.firstChild; k; k = k.nextSibling) {
-            if (k.name === "as" && k.nextSibling) collectTargetNames(k.nextSibling, scope.locals, src);
-          }
-          walk(c);
-          continue;
-        }
-        case "ImportStatement": {
-          const isFrom = c.firstChild?.name === "from";
-          let seenImport = !isFrom;
-          let seg: SyntaxNode[] = [];
-          const flush = () => {
-            const asIdx = seg.findIndex((n) => n.name === "as");
-            const nn = asIdx >= 0 ? seg[asIdx + 1] : seg.find((n) => n.name === "VariableName");
-            if (nn?.name === "VariableName") scope.locals.add(src.slice(nn.from, nn.to));
-            seg = [];
-          };
-          for (let k = c.firstChild; k; k = k.nextSibling) {
-            if (k.name === "import") seenImport = true;
-            else if (!seenImport) continue;
-            else if (k.name === ",") flush();
-            else seg.push(k);
-          }
-          flush();
-          continue;
-        }
-        case "NamedExpression": {
-          const t = c.firstChild;
-          if (t?.name === "VariableName") scope.locals.add(src.slice(t.from, t.to));
-          walk(c);
-          continue;
-        }
-        case "CapturePattern": {
-          const t = c.getChild("VariableName");
-          if (t) scope.locals.add(src.slice(t.from, t.to));
-          walk(c);
-          continue;
-        }
-        default:
-          walk(c);
-      }
-    }
-  };
-  walk(body);
-  for (const n of nonlocals) scope.locals.delete(n);
-  for (const g of globals) {
-    scope.locals.delete(g);
-    scope.globals.add(g);
   }
 }
 

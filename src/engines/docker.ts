@@ -5,7 +5,7 @@ import { redact, type BuildContextFiles, type BuildOptions, type Engine, type Im
 import { tarContext } from "./tar.js";
 
 /** The subset of a dockerode client this engine uses (tests may pass a fake). */
-export type DockerClient = Pick<Dockerode, "buildImage" | "getImage" | "pull" | "ping" | "modem">;
+export type DockerClient = Pick<Dockerode, "buildImage" | "getImage" | "listImages" | "pull" | "ping" | "modem">;
 
 /** One JSON message of the docker build/pull/push progress stream. */
 interface ProgressMessage {
@@ -71,6 +71,36 @@ export class DockerEngine implements Engine {
   }
 
   async build(context: BuildContextFiles, tag: string, opts: BuildOptions = {}): Promise<ImageInfo> {
+    const startedAt = Math.floor(Date.now() / 1000) - 2;
+    try {
+      return await this.buildOnly(context, tag, opts);
+    } finally {
+      if (Object.values(opts.buildArgs ?? {}).some(Boolean)) await this.dropStagesWithArgs(startedAt, opts.buildArgs!);
+    }
+  }
+
+  /**
+   * The classic builder keeps an earlier stage's images (untagged) as its cache, and records the
+   * build args a RUN used in their history. Removes those of this build that mention an argument
+   * value, so credentials do not stay behind in the local image store either.
+   */
+  private async dropStagesWithArgs(since: number, args: Record<string, string>): Promise<void> {
+    const values = Object.values(args).filter((v) => v.length >= 4);
+    const images = await this.client.listImages({ all: true, filters: { dangling: ["true"] } }).catch(() => []);
+    for (const img of images) {
+      if (img.Created < since) continue;
+      try {
+        const history = (await this.client.getImage(img.Id).history()) as { CreatedBy?: string }[];
+        if (history.some((h) => values.some((v) => h.CreatedBy?.includes(v)))) {
+          await this.client.getImage(img.Id).remove({ force: false, noprune: false });
+        }
+      } catch {
+        /* in use by a running build, or already gone */
+      }
+    }
+  }
+
+  private async buildOnly(context: BuildContextFiles, tag: string, opts: BuildOptions): Promise<ImageInfo> {
     const stream = await this.client.buildImage(Readable.from(tarContext(context.files)), {
       t: tag,
       dockerfile: context.containerfile,

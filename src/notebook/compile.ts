@@ -55,7 +55,7 @@ export async function planNotebook(file: string, options: PlanOptions = {}): Pro
   const rootDir = dirname(abs);
   const problems: Problem[] = [];
   const root = await compileNotebook(abs, { rootDir, chain: [] }, problems);
-  const flat = flatten(root, problems);
+  const flat = flatten(root, problems, options.baseImage);
   const diagnostics = [...root.diagnostics, ...root.units.flatMap((u) => (u.kind === "ref" ? u.child.diagnostics : []))];
 
   // Explicit edges first: a cycle there makes everything after meaningless.
@@ -97,6 +97,14 @@ export async function planNotebook(file: string, options: PlanOptions = {}): Pro
   }
   metrics.sort((a, b) => rank.get(a.step)! - rank.get(b.step)! || (a.name < b.name ? -1 : 1));
 
+  // Artifact names with the nbbuild_ prefix are reserved by the container contract.
+  for (const n of finalOrder) {
+    for (const i of flow.inputs.get(n) ?? []) {
+      if (!i.name.startsWith("nbbuild_")) continue;
+      const s = byName.get(i.from)!;
+      problems.push({ location: cellLoc(s.nb, s.draft.first), message: `step ${i.from} passes the variable ${i.name} to step ${n}, but names starting with nbbuild_ are reserved`, fix: `rename ${i.name}` });
+    }
+  }
   if (problems.length) throw new NbbuildError(problems);
 
   const paramOrder = flat.params.map((p) => p.name);

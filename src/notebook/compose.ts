@@ -34,8 +34,8 @@ function unionVolumes(a: VolumeMount[], b: VolumeMount[]): VolumeMount[] {
   return out;
 }
 
-/** Flattens a compiled root notebook; problems are appended, never thrown. */
-export function flatten(root: CompiledNotebook, problems: Problem[]): Flattened {
+/** Flattens a compiled root notebook (`baseImageFlag`: the --base-image flag); problems are appended, never thrown. */
+export function flatten(root: CompiledNotebook, problems: Problem[], baseImageFlag?: string): Flattened {
   if (!root.units.some((u) => u.kind === "ref")) return { steps: root.steps, params: root.params, metrics: root.metrics };
 
   const params = [...root.params];
@@ -77,7 +77,8 @@ export function flatten(root: CompiledNotebook, problems: Problem[]): Flattened 
         after: s.after.map((a) => rename.get(a) ?? a),
         params: visible,
         config,
-        image: config.image ?? child.meta.baseImage,
+        // a referenced notebook's own base image applies to its steps unless a flag overrides every default
+        image: config.image ?? (baseImageFlag ? undefined : child.meta.baseImage),
         volumes: unionVolumes(root.meta.volumes, child.meta.volumes),
       };
     });

@@ -3,7 +3,9 @@
  * notebook compiler makes of it (one step, or its Kale sub-steps), re-rooted at the .pipeline
  * file's folder, renamed under the node's name and given the node's properties.
  */
+import fs from "node:fs";
 import path from "node:path";
+import { fileHints } from "../analysis/hints.js";
 import type { Diagnostic, Metric, Parameter, Plan, SecretEnv, Step, Toleration, VolumeMount } from "../plan/types.js";
 import { readRequirements } from "./elyra-files.js";
 import type { ResolvedNode } from "./elyra-node.js";
@@ -26,7 +28,7 @@ function nodeFields(node: ResolvedNode, pipelineFile: string, parameters: string
   return {
     parameters,
     fileInputs: [],
-    context: { dir: node.dir, include: node.include },
+    context: { dir: node.dir, include: [...node.include] },
     ...(p.runtimeImage ? { image: p.runtimeImage } : {}),
     limits: { ...p.limits },
     requests: { ...p.requests },
@@ -67,7 +69,7 @@ export function scriptSteps(node: ResolvedNode, name: string, pipelineFile: stri
     outputs: [],
     metrics: [],
     fileOutputs: [...node.props.outputs],
-    fileHints: [],
+    fileHints: fileHints(fs.readFileSync(path.join(root, node.file), "utf8")),
     requirements,
     report: false,
     ...nodeFields(node, pipelineFile, parameters),

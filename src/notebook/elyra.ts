@@ -81,6 +81,7 @@ export async function planElyraPipelineWith(file: string, options: PlanOptions, 
   addFileInputs(steps);
 
   const all = order.map((id) => built.get(id)!);
+  const planParameters = mergeParameters(parameters, all, rel);
   return {
     schemaVersion: PLAN_SCHEMA_VERSION,
     name: pipelineName(options.name ?? doc.name ?? rel.replace(/\.pipeline$/, "")),
@@ -89,7 +90,7 @@ export async function planElyraPipelineWith(file: string, options: PlanOptions, 
     root,
     source: { file: rel, kind: "elyra" },
     ...(options.baseImage ?? defaults.runtimeImage ? { baseImage: options.baseImage ?? defaults.runtimeImage } : {}),
-    parameters: mergeParameters(parameters, all, rel),
+    parameters: planParameters,
     metrics: all.flatMap((b): Metric[] => b.metrics),
     steps,
     volumes: [],

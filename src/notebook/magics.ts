@@ -27,7 +27,7 @@ export function pyString(s: string): string {
 /** IPython expands `{name}` in shell lines; we do the same with an f-string, other braces stay literal. */
 function shellLiteral(cmd: string): string {
   const expr = /\{([A-Za-z_][\w.]*(?:\[[^\]{}]*\])?)\}/g;
-  if (!expr.test(cmd)) return pyString(cmd);
+  if (!cmd.match(expr)) return pyString(cmd);
   let out = "";
   let last = 0;
   for (const m of cmd.matchAll(expr)) {
@@ -50,6 +50,7 @@ function shellWords(s: string): string[] {
 const PIP_LINE = /^(?:%pip|!\s*(?:pip3?|python3?\s+-m\s+pip|\{sys\.executable\}\s+-m\s+pip))\s+install\b(.*)$/;
 const FLAGS_NO_VALUE = new Set(["-q", "--quiet", "-qq", "-qqq", "-U", "--upgrade", "--user", "--no-cache-dir", "--pre", "--no-warn-script-location", "--disable-pip-version-check", "-y", "--yes"]);
 
+/** Where the cell being rewritten sits (for errors and `-r` files). */
 export interface MagicContext {
   loc: Location;
   /** Absolute folder of the notebook (for `-r requirements.txt`). */
@@ -79,7 +80,9 @@ export function rewriteMagics(source: string, ctx: MagicContext, problems: Probl
       return { source: [`${SUBPROCESS}.run(${pyString(text)}${tail}`, ...body.map(() => "")].join("\n"), requirements };
     }
     if (UNWRAP_CELL.has(name)) {
-      const inner = rewriteMagics(body.join("\n"), { ...ctx, loc: ctx.loc }, problems);
+      const innerProblems: Problem[] = [];
+      const inner = rewriteMagics(body.join("\n"), ctx, innerProblems);
+      for (const p of innerProblems) problems.push({ ...p, location: { ...p.location, line: (p.location.line ?? 0) + 1 } });
       const capture = name === "capture" && args.trim() && /^[A-Za-z_]\w*$/.test(args.trim().split(/\s+/).pop() ?? "");
       const head = `# nbbuild: %%${name} unwrapped${capture ? " (captured output is not kept)" : ""}`;
       return { source: [head, inner.source].join("\n"), requirements: inner.requirements };
@@ -141,6 +144,10 @@ export function rewriteMagics(source: string, ctx: MagicContext, problems: Probl
     }
     if (body.startsWith("!")) {
       return `${indent}${SUBPROCESS}.run(${shellLiteral(body.slice(1).trim())}, shell=True, check=True)`;
+    }
+    if (body.startsWith("%%")) {
+      bad(i, `cell magic ${body.trim().split(/\s+/)[0]} is not on the first line of the cell`, "IPython only accepts cell magics on a cell's first line: move it there, or remove it");
+      return line;
     }
     const magic = /^%(\w+)\b\s*(.*)$/.exec(body);
     if (!magic) return line;

@@ -38,6 +38,7 @@ export interface RefDraft {
 /** A unit of the notebook in reading order: one of its steps or a referenced notebook. */
 export type Unit = { kind: "step"; name: string } | { kind: "ref"; ref: RefDraft };
 
+/** A notebook's code cells grouped into blocks, steps and references. */
 export interface Split {
   imports: CodeCell[];
   functions: CodeCell[];
@@ -71,11 +72,12 @@ export function splitNotebook(nb: Notebook, stem: string, problems: Problem[]): 
     return { cell, source: r.source, requirements: r.requirements };
   };
 
-  // A notebook without any tag is one step named after the file.
-  if (!code.some((c) => c.tags.length > 0)) {
+  // A notebook without any tag (other than skip) is one step named after the file.
+  if (!code.some((c) => c.tags.some((t) => t !== "skip"))) {
     const name = stepNameFromStem(stem);
-    if (code.length) {
-      out.steps.push({ name, cells: code.map(rewrite), prev: [], config: emptyConfig(), first: code[0]! });
+    const kept = code.filter((c) => !c.tags.includes("skip"));
+    if (kept.length) {
+      out.steps.push({ name, cells: kept.map(rewrite), prev: [], config: emptyConfig(), first: kept[0]! });
       out.units.push({ kind: "step", name });
     }
     return out;
@@ -166,7 +168,7 @@ export function splitNotebook(nb: Notebook, stem: string, problems: Problem[]): 
   if (pending.length) {
     problems.push({ location: cellLoc(nb, pending[0]!), message: "untagged code after a notebook: cell is not followed by a step: cell that owns it (reached the end of the notebook)", fix: "tag the cell step:NAME" });
   }
-  if (!out.units.length) {
+  if (!out.units.length && !problems.length) {
     problems.push({ location: { file: nb.file }, message: "the notebook has tags but no step:/block: cell, so it has no steps", fix: "tag the first cell of each step with step:NAME (or remove all tags to make the whole notebook one step)" });
   }
   return out;

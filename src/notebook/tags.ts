@@ -6,6 +6,7 @@ import type { SecretEnv } from "../plan/types.js";
 export const STEP_NAME = /^[_a-z][_a-z0-9]*$/;
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
+/** Tags that give a cell a role of its own. */
 export type SpecialTag = "imports" | "functions" | "pipeline-parameters" | "pipeline-metrics" | "skip";
 const SPECIAL: ReadonlySet<string> = new Set(["imports", "functions", "pipeline-parameters", "pipeline-metrics", "skip"]);
 
@@ -31,6 +32,7 @@ export interface CellTags {
   tagged: boolean;
 }
 
+/** A step config that sets nothing. */
 export const emptyConfig = (): StepConfig => ({ limits: {}, labels: {}, annotations: {}, secrets: [] });
 
 const FIX_TAGS =
@@ -124,11 +126,12 @@ export function parseCellTags(tags: unknown[], loc: Location, problems: Problem[
       configTags++;
       continue;
     }
-    bad(`unknown tag ${JSON.stringify(tag)}`, FIX_TAGS);
+    if (tag === "parameters") bad('unknown tag "parameters" (papermill\'s spelling)', "Kale and nbbuild call it pipeline-parameters: rename the tag");
+    else bad(`unknown tag ${JSON.stringify(tag)}`, FIX_TAGS);
   }
   if (steps.length > 1) bad(`the cell has two step names (${steps.join(", ")})`, "keep one step:/block: tag per cell; a step's cells may be spread over several cells with the same name");
-  const roles = [...specials, ...steps.map((s) => `step:${s}`), ...(out.notebook ? [`notebook:${out.notebook}`] : [])];
-  if (new Set(roles).size > 1) bad(`the cell has conflicting roles (${roles.join(", ")})`, "give each cell one of: a step name, imports, functions, pipeline-parameters, pipeline-metrics, skip, notebook:NAME");
+  const roles = [...new Set(specials), ...(steps.length ? [`step:${steps.join("/")}`] : []), ...(out.notebook ? [`notebook:${out.notebook}`] : [])];
+  if (roles.length > 1) bad(`the cell has conflicting roles (${roles.join(", ")})`, "give each cell one of: a step name, imports, functions, pipeline-parameters, pipeline-metrics, skip, notebook:NAME");
   out.special = specials[0] as SpecialTag | undefined;
   out.step = steps[0];
   if (out.prev.length && !out.step) bad("prev: tag on a cell without a step:/block: tag", "add step:NAME to the cell, or remove the prev: tags");

@@ -51,6 +51,7 @@ export function flowStepOf(s: DraftStep): FlowStep {
 /** A unit in reading order: a step of this notebook, or a referenced notebook. */
 export type CompiledUnit = { kind: "step"; step: DraftStep } | { kind: "ref"; ref: RefDraft; child: CompiledNotebook };
 
+/** One notebook compiled on its own: parameters, metrics, draft steps, units in reading order. */
 export interface CompiledNotebook {
   nb: Notebook;
   meta: KaleMeta;
@@ -180,20 +181,20 @@ export async function compileNotebook(abs: string, ctx: Context, problems: Probl
 async function compileReference(abs: string, ref: RefDraft, nb: Notebook, ctx: Context, problems: Problem[]): Promise<CompiledNotebook | undefined> {
   const loc = cellLoc(nb, ref.cell);
   const chain = [...ctx.chain, abs];
-  if (ctx.chain.length > 0) {
-    problems.push({
-      location: loc,
-      message: `notebook:${ref.name} is nested: ${basename(abs)} is itself referenced by ${basename(ctx.chain[ctx.chain.length - 1]!)} (chain ${[...chain, join(dirname(abs), ref.path)].map((p) => basename(p)).join(" -> ")})`,
-      fix: "references nest one level only: reference every notebook from the root notebook instead",
-    });
-    return undefined;
-  }
   const target = normalize(join(dirname(abs), ref.path));
   if (chain.includes(target)) {
     problems.push({
       location: loc,
       message: `notebook:${ref.name} creates a reference cycle (${[...chain, target].map((p) => basename(p)).join(" -> ")})`,
       fix: "a notebook cannot reference itself, directly or through another notebook",
+    });
+    return undefined;
+  }
+  if (ctx.chain.length > 0) {
+    problems.push({
+      location: loc,
+      message: `notebook:${ref.name} is nested: ${basename(abs)} is itself referenced by ${basename(ctx.chain[ctx.chain.length - 1]!)} (chain ${[...chain, target].map((p) => basename(p)).join(" -> ")})`,
+      fix: "references nest one level only: reference every notebook from the root notebook instead",
     });
     return undefined;
   }

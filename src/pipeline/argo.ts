@@ -20,11 +20,14 @@ import { resourceProblems } from "./resources.js";
 
 /** Where artifacts live inside an Argo step container. */
 export const ARGO_IO_ROOT = "/tmp/nbbuild";
+/** Path where an Argo step receives input artifact `name`. */
 export const argoInputPath = (name: string) => `${ARGO_IO_ROOT}/inputs/${name}`;
+/** Path where an Argo step leaves output artifact `name`. */
 export const argoOutputPath = (name: string) => `${ARGO_IO_ROOT}/outputs/${name}`;
 /** Where the runner writes its ExecutorOutput JSON under Argo (nothing reads it; kept for parity). */
 export const ARGO_OUTPUT_FILE = `${ARGO_IO_ROOT}/executor-output.json`;
 
+/** Flags that shape the Workflow beyond the Plan. */
 export interface ArgoOptions {
   name?: string;
   description?: string;

@@ -1,6 +1,7 @@
 /** Which image reference a pipeline file names for a step (pinned by digest when one is known). */
 import type { BuildRecord } from "../build/record-types.js";
 
+/** The image reference a pipeline file uses for a step, and why it may not be pullable. */
 export interface StepImageRef {
   image: string;
   /** Set when the reference is not pinned `@sha256:` (a cluster cannot pull a local tag). */

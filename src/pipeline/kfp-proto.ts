@@ -19,7 +19,10 @@ const TRIGGER_STRATEGIES = ["TRIGGER_STRATEGY_UNSPECIFIED", "ALL_UPSTREAM_TASKS_
 const NEW_RESOURCES = "2.4.0";
 /** kfp-kubernetes `*Parameter` / `*Json` forms (FACTS.md: need backend ≥ 2.5). */
 const PARAM_FORMS = "2.5.0";
+/** Platform fields added to the driver after 2.0.5 (upstream PRs #10393, #10427, #10471: KFP 2.1.0). */
+const K8S_2_1 = "2.1.0";
 
+/** Every message the validator knows, by name; roots are PipelineSpec and PlatformSpec. */
 export const KFP_SCHEMA: Schema = {
   PipelineSpec: {
     fields: {
@@ -242,19 +245,19 @@ export const KFP_SCHEMA: Schema = {
       secretAsEnv: { list: { msg: "SecretAsEnv" } },
       pvcMount: { list: { msg: "PvcMount" } },
       nodeSelector: { msg: "NodeSelector" },
-      podMetadata: { msg: "PodMetadata" },
-      imagePullSecret: { list: { msg: "ImagePullSecret" } },
+      podMetadata: { type: { msg: "PodMetadata" }, since: K8S_2_1 },
+      imagePullSecret: { type: { list: { msg: "ImagePullSecret" } }, since: K8S_2_1 },
       imagePullPolicy: "string",
       configMapAsVolume: { list: { msg: "ConfigMapAsVolume" } },
       configMapAsEnv: { list: { msg: "ConfigMapAsEnv" } },
       activeDeadlineSeconds: "int",
       fieldPathAsEnv: { list: { msg: "FieldPathAsEnv" } },
-      tolerations: { list: { msg: "Toleration" } },
+      tolerations: { type: { list: { msg: "Toleration" } }, since: K8S_2_1 },
       genericEphemeralVolume: { list: "struct" },
       nodeAffinity: { list: "struct" },
       podAffinity: { list: "struct" },
       enabledSharedMemory: { msg: "EnabledSharedMemory" },
-      emptyDirMounts: { list: { msg: "EmptyDirMount" } },
+      emptyDirMounts: { type: { list: { msg: "EmptyDirMount" } }, since: "2.3.0" },
       securityContext: "struct",
       initContainers: { list: "struct" },
       podResourceClaims: { list: "struct" },

@@ -5,11 +5,13 @@
  */
 import type { ParamType, ParamValue } from "../plan/types.js";
 
+/** ArtifactTypeSchema (schemaTitle form). */
 export interface ArtifactType {
   schemaTitle: string;
   schemaVersion: string;
 }
 
+/** ComponentInputsSpec.ParameterSpec. */
 export interface InputParameterDef {
   parameterType: ParamType;
   defaultValue?: ParamValue;
@@ -17,22 +19,26 @@ export interface InputParameterDef {
   description?: string;
 }
 
+/** Component input/output ArtifactSpec. */
 export interface ArtifactDef {
   artifactType: ArtifactType;
   isOptional?: boolean;
   description?: string;
 }
 
+/** ComponentInputsSpec. */
 export interface InputDefinitions {
   parameters?: Record<string, InputParameterDef>;
   artifacts?: Record<string, ArtifactDef>;
 }
 
+/** ComponentOutputsSpec. */
 export interface OutputDefinitions {
   parameters?: Record<string, { parameterType: ParamType }>;
   artifacts?: Record<string, ArtifactDef>;
 }
 
+/** ComponentSpec: an executor (executorLabel) or a DAG. */
 export interface ComponentSpec {
   executorLabel?: string;
   dag?: DagSpec;
@@ -40,17 +46,20 @@ export interface ComponentSpec {
   outputDefinitions?: OutputDefinitions;
 }
 
+/** TaskInputsSpec.InputParameterSpec (one kind set). */
 export interface TaskInputParameter {
   componentInputParameter?: string;
   taskOutputParameter?: { producerTask: string; outputParameterKey: string };
   runtimeValue?: { constant: ParamValue };
 }
 
+/** TaskInputsSpec.InputArtifactSpec (one kind set). */
 export interface TaskInputArtifact {
   taskOutputArtifact?: { producerTask: string; outputArtifactKey: string };
   componentInputArtifact?: string;
 }
 
+/** PipelineTaskSpec. */
 export interface TaskSpec {
   taskInfo: { name: string };
   componentRef: { name: string };
@@ -62,10 +71,12 @@ export interface TaskSpec {
   cachingOptions: { enableCache?: boolean };
 }
 
+/** DagSpec: tasks keyed by task name. */
 export interface DagSpec {
   tasks: Record<string, TaskSpec>;
 }
 
+/** PipelineContainerSpec.ResourceSpec (old numeric fields; `resource*` strings for newer backends). */
 export interface ResourceSpec {
   cpuLimit?: number;
   memoryLimit?: number;
@@ -78,6 +89,7 @@ export interface ResourceSpec {
   accelerator?: { type?: string; count?: string; resourceType?: string; resourceCount?: string };
 }
 
+/** PipelineContainerSpec. */
 export interface ContainerSpec {
   image: string;
   command: string[];
@@ -86,6 +98,7 @@ export interface ContainerSpec {
   resources?: ResourceSpec;
 }
 
+/** The first YAML document. */
 export interface PipelineSpec {
   pipelineInfo: { name: string; description?: string };
   sdkVersion: string;

@@ -37,6 +37,7 @@ import { stepLocation } from "./location.js";
 /** Oldest backend we target unless told otherwise (OpenShift AI DSP 2.0–2.6). */
 export const DEFAULT_KFP_VERSION = "2.0.5";
 
+/** Flags that shape the IR beyond the Plan. */
 export interface KfpOptions {
   /** Pipeline name (flag), else Plan.name; sanitised like the SDK. */
   name?: string;
@@ -139,9 +140,10 @@ function problems(plan: Plan, record: BuildRecord): Problem[] {
 
 /** Builds the KFP IR (PipelineSpec + optional kfp-kubernetes platform spec) for a built Plan. */
 export function toKfpIr(plan: Plan, record: BuildRecord, options: KfpOptions = {}): KfpIr {
-  const found = problems(plan, record);
-  if (found.length) throw new NbbuildError(found);
   const kfpVersion = options.kfpVersion ?? DEFAULT_KFP_VERSION;
+  const platform = toPlatformSpec(plan, { imagePullSecrets: options.imagePullSecrets ?? [], kfpVersion });
+  const found = [...problems(plan, record), ...platform.problems];
+  if (found.length) throw new NbbuildError(found);
   const warnings: string[] = [];
   const components: Record<string, ComponentSpec> = {};
   const executors: PipelineSpec["deploymentSpec"]["executors"] = {};
@@ -181,7 +183,6 @@ export function toKfpIr(plan: Plan, record: BuildRecord, options: KfpOptions = {
       spec.root.inputDefinitions.parameters![p.name] = { defaultValue: p.default, isOptional: true, parameterType: p.type };
     }
   }
-  const platform = toPlatformSpec(plan, { imagePullSecrets: options.imagePullSecrets ?? [] });
   warnings.push(...platform.warnings);
   return { pipelineSpec: spec, ...(platform.spec ? { platformSpec: platform.spec } : {}), warnings };
 }

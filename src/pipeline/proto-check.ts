@@ -6,6 +6,7 @@
  */
 import { versionAtLeast } from "./resources.js";
 
+/** The JSON kind a proto field takes. */
 export type FieldType =
   | "string"
   | "bool"
@@ -20,12 +21,14 @@ export type FieldType =
   | { map: FieldType }
   | { list: FieldType };
 
+/** A field with its kind and the backend version that introduced it. */
 export interface FieldDef {
   type: FieldType;
   /** Oldest KFP backend whose proto knows the field (absent: known to 2.0.5). */
   since?: string;
 }
 
+/** A proto message: its fields (by JSON name), oneofs and server-required fields. */
 export interface MessageDef {
   fields: Record<string, FieldType | FieldDef>;
   /** Groups of fields of which at most one may be set. */
@@ -34,14 +37,17 @@ export interface MessageDef {
   required?: string[];
 }
 
+/** Messages by name. */
 export type Schema = Record<string, MessageDef>;
 
+/** One validation failure at a field path. */
 export interface Issue {
   /** JSON path of the offending field, e.g. `root.dag.tasks.train.componentRef.name`. */
   path: string;
   message: string;
 }
 
+/** Validation settings. */
 export interface CheckOptions {
   /** Oldest KFP backend that must accept the document; fields newer than it are errors. */
   kfpVersion?: string;

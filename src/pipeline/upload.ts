@@ -14,6 +14,7 @@ import { parseYamlDocuments } from "./yaml.js";
 /** Environment variable read for the bearer token unless --token-env names another. */
 export const DEFAULT_TOKEN_ENV = "KF_PIPELINES_TOKEN";
 
+/** Where and how to upload (flags of `nbbuild upload`). */
 export interface UploadOptions {
   /** Base URL of the KFP API (the `ds-pipeline-<name>` route on OpenShift AI). */
   host: string;
@@ -32,11 +33,14 @@ export interface UploadOptions {
   /** Run parameter overrides `key=value`, typed by the file's root parameters. */
   params?: string[];
   experimentId?: string;
+  /** Experiment by display name (found, or created in --namespace), e.g. Kale's experiment_name. */
+  experiment?: string;
   runName?: string;
   env?: NodeJS.ProcessEnv;
   fetch?: typeof fetch;
 }
 
+/** Ids the server gave back. */
 export interface UploadResult {
   pipelineId: string;
   pipelineVersionId?: string;
@@ -106,7 +110,7 @@ function httpError(status: number, body: string, url: string, tokenSent: boolean
       return NbbuildError.at(at, `404 Not Found${said}`,
         "--host must be the base URL of the KFP API (on OpenShift AI the ds-pipeline-<name> route, e.g. https://ds-pipeline-dspa-<project>.apps.<cluster>), without /apis/... ; check the pipeline/experiment ids");
     case 409:
-      return NbbuildError.at(at, `409 Conflict: it already exists${said}`, "choose another name with --name, or another version name with --version");
+      return NbbuildError.at(at, `409 Conflict: it already exists${said}`, "choose another name with --name, or another version name with --pipeline-version");
     default:
       return NbbuildError.at(at, `HTTP ${status} from the KFP API${said}`,
         status === 400 ? "if the message mentions the pipeline spec, validate the file with `nbbuild pipeline`; an authorization message means the token lacks rights" : undefined);
@@ -194,6 +198,8 @@ export async function uploadPipeline(file: string, text: string, opts: UploadOpt
   const types = Object.fromEntries(Object.entries(rootParams).map(([k, v]) => [k, String(v.parameterType)]));
   const runParams = opts.run ? typedRunParameters(opts.params ?? [], types, file) : {};
   if (!opts.run && opts.params?.length) throw NbbuildError.at({ file: "-p" }, "-p only applies together with --run");
+  if (opts.experiment && opts.experimentId) throw NbbuildError.at({ file: "--experiment" }, "give --experiment or --experiment-id, not both");
+  if (!opts.run && (opts.experiment || opts.experimentId)) throw NbbuildError.at({ file: "--experiment" }, "an experiment only applies together with --run");
 
   const env = opts.env ?? process.env;
   const tokenEnv = opts.tokenEnv ?? DEFAULT_TOKEN_ENV;
@@ -212,7 +218,7 @@ export async function uploadPipeline(file: string, text: string, opts: UploadOpt
     const vr = await api.upload("/apis/v2beta1/pipelines/upload_version", { pipelineid: pipelineId, name: versionName, display_name: versionName, description }, text, filename);
     if (vr.status === 409) {
       throw NbbuildError.at({ file: vr.url }, `pipeline "${name}" already has a version named "${versionName}"${opts.version ? "" : " (the same file was uploaded before)"}`,
-        "pass --version with a new version name to upload it again");
+        "pass --pipeline-version with a new version name to upload it again");
     }
     const v = api.json(vr, vr.url);
     result = { pipelineId, pipelineVersionId: str(v.pipeline_version_id), created: "version", name, versionName: str(v.display_name) ?? versionName };
@@ -226,10 +232,11 @@ export async function uploadPipeline(file: string, text: string, opts: UploadOpt
 
   if (opts.run) {
     if (!result.pipelineVersionId) throw NbbuildError.at({ file: opts.host }, "the server returned no pipeline version id to run");
+    const experimentId = opts.experimentId ?? (opts.experiment ? await experimentIdFor(api, opts.experiment, opts.namespace) : undefined);
     const url = api.url("/apis/v2beta1/runs");
     const body = {
       display_name: opts.runName ?? `${name} ${new Date().toISOString()}`,
-      ...(opts.experimentId ? { experiment_id: opts.experimentId } : {}),
+      ...(experimentId ? { experiment_id: experimentId } : {}),
       pipeline_version_reference: { pipeline_id: result.pipelineId, pipeline_version_id: result.pipelineVersionId },
       runtime_config: { parameters: runParams },
     };
@@ -254,6 +261,20 @@ async function findPipelineId(api: KfpApi, name: string, namespace?: string): Pr
   const id = found && str(found.pipeline_id);
   if (!id) throw NbbuildError.at({ file: listUrl }, `the server said "${name}" exists (409) but no pipeline by that name is visible`, "check --namespace, or pick another --name");
   return id;
+}
+
+/** The id of the experiment with this display name, created when there is none. */
+async function experimentIdFor(api: KfpApi, name: string, namespace?: string): Promise<string> {
+  const filter = JSON.stringify({ predicates: [{ key: "display_name", operation: "EQUALS", string_value: name }] });
+  const listUrl = api.url("/apis/v2beta1/experiments", { filter, namespace, page_size: "10" });
+  const found = ((api.json(await api.send("GET", listUrl), listUrl).experiments ?? []) as Json[]).find((e) => e.display_name === name);
+  const id = found && str(found.experiment_id);
+  if (id) return id;
+  const url = api.url("/apis/v2beta1/experiments");
+  const body = JSON.stringify({ display_name: name, ...(namespace ? { namespace } : {}) });
+  const created = str(api.json(await api.send("POST", url, body, { "Content-Type": "application/json" }), url).experiment_id);
+  if (!created) throw NbbuildError.at({ file: url }, `creating experiment "${name}" returned no experiment_id`);
+  return created;
 }
 
 /** The newest version id of a pipeline (a new upload has exactly one). */

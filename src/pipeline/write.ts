@@ -17,6 +17,7 @@ import { assertValidArgo } from "./validate-argo.js";
 import { assertValidKfp } from "./validate-kfp.js";
 import { parseYamlDocuments, stringifyArgo, stringifyKfp } from "./yaml.js";
 
+/** Output formats of `nbbuild pipeline`. */
 export type PipelineFormat = "kfp" | "argo";
 
 /** What the pipeline file says beyond the Plan (flags). */
@@ -61,6 +62,7 @@ export function writeFileAtomic(file: string, text: string): void {
   }
 }
 
+/** Everything `nbbuild pipeline` accepts. */
 export interface PipelineFileOptions extends RenderOptions {
   /** Output path (default `<notebook folder>/<plan name>.yaml`, `.argo.yaml` for Argo). */
   output?: string;

@@ -6,9 +6,25 @@ import yaml from "js-yaml";
 import type { ParamType } from "../plan/types.js";
 import type { KfpIr } from "./kfp-types.js";
 
-/** Dumps one object as YAML, deterministically. */
+/**
+ * Strings that js-yaml (YAML 1.2) writes plain but YAML 1.1 readers — the Go yaml library behind
+ * the KFP server and kubectl — read as numbers: digit groups with underscores, sexagesimal.
+ */
+const YAML11_NUMBER = /^[-+]?(?:[0-9][0-9_]*_[0-9_]*(?:\.[0-9_]*)?|\.[0-9_]*_[0-9_]*|[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?)$/;
+
+/** Dumps one object as YAML, deterministically, quoting strings a YAML 1.1 reader would misread. */
 export function dumpYaml(doc: unknown): string {
-  return yaml.dump(doc, { sortKeys: true, noRefs: true, lineWidth: -1, noArrayIndent: true });
+  const quoted: string[] = [];
+  const mark = (s: string) => (YAML11_NUMBER.test(s) ? `NBBUILDQUOTED${quoted.push(s) - 1}X` : s);
+  const protect = (v: unknown): unknown => {
+    if (typeof v === "string") return mark(v);
+    if (Array.isArray(v)) return v.map(protect);
+    if (v && typeof v === "object") return Object.fromEntries(Object.entries(v).map(([k, x]) => [mark(k), protect(x)]));
+    return v;
+  };
+  const text = yaml.dump(protect(doc), { sortKeys: true, noRefs: true, lineWidth: -1, noArrayIndent: true });
+  if (!quoted.length) return text;
+  return text.replace(/NBBUILDQUOTED(\d+)X/g, (_m, i: string) => `'${quoted[Number(i)]!}'`);
 }
 
 const PY_TYPE: Record<ParamType, string> = { NUMBER_INTEGER: "int", NUMBER_DOUBLE: "float", STRING: "str", BOOLEAN: "bool" };

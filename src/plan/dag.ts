@@ -3,7 +3,7 @@
 /** Edges as node → the nodes it comes after (its direct dependencies). */
 export type AfterMap = ReadonlyMap<string, readonly string[]>;
 
-/** A cycle as a node list whose last element depends on the first, or undefined when acyclic. */
+/** A cycle as a node list in run order (each runs before the next, the last before the first), or undefined when acyclic. */
 export function findCycle(order: readonly string[], after: AfterMap): string[] | undefined {
   const state = new Map<string, 1 | 2>();
   const stack: string[] = [];

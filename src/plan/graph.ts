@@ -124,9 +124,12 @@ export function toSvg(plan: Plan): string {
       parts.push(`<path d="M${x1.toFixed(1)},${y1} C${x1.toFixed(1)},${my} ${x2.toFixed(1)},${my} ${x2.toFixed(1)},${y2}" fill="none" stroke="#64748b" stroke-width="1.4" marker-end="url(#arrow)"/>`);
       const vars = labels.get(`${a}->${s.name}`) ?? [];
       if (vars.length) {
-        const text = shortList(vars, 2);
-        const lx = (x1 + x2) / 2;
-        parts.push(`<text x="${lx.toFixed(1)}" y="${(my + 4).toFixed(1)}" font-size="11" text-anchor="middle" fill="#334155" paint-order="stroke" stroke="#ffffff" stroke-width="4">${esc(text)}</text>`);
+        // Near the target when the target has one parent (fan-out labels stay apart), near the source otherwise.
+        const t = s.after.length > 1 ? 0.3 : 0.7;
+        const u = 1 - t;
+        const lx = u * u * u * x1 + 3 * u * u * t * x1 + 3 * u * t * t * x2 + t * t * t * x2;
+        const ly = u * u * u * y1 + 3 * u * u * t * my + 3 * u * t * t * my + t * t * t * y2;
+        parts.push(`<text x="${lx.toFixed(1)}" y="${(ly + 4).toFixed(1)}" font-size="11" text-anchor="middle" fill="#334155" paint-order="stroke" stroke="#ffffff" stroke-width="4">${esc(shortList(vars, 2))}</text>`);
       }
     }
   }

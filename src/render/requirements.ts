@@ -143,7 +143,7 @@ export function parseRequirementsTxt(text: string): { requirements: string[]; op
     const line = raw.replace(/(^|\s)#.*$/, "").trim();
     if (!line) continue;
     if (line.startsWith("-")) options.push(line);
-    else requirements.push(line.replace(/\s+--hash=\S+/g, "").trim());
+    else requirements.push(line.replace(/\s+--hash=\S+/g, "").replace(/\s+/g, " ").trim());
   }
   return { requirements, options };
 }

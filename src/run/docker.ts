@@ -2,7 +2,7 @@
 import Docker from "dockerode";
 import { Writable } from "node:stream";
 import type { ContainerResult, ContainerRunner, ContainerSpec, RunControl } from "./container.js";
-import { lineSplitter, withTimeout } from "./container.js";
+import { lineSplitter, withTimeout } from "./streams.js";
 
 /** The subset of dockerode this runner uses. */
 export type DockerClient = Pick<Docker, "createContainer" | "getImage" | "pull" | "getContainer" | "modem">;
@@ -77,7 +77,11 @@ export class DockerRunner implements ContainerRunner {
       await withTimeout(container.start(), API_TIMEOUT_MS, `docker: starting ${spec.name} timed out`);
       if (control.signal.aborted) onAbort();
       control.signal.addEventListener("abort", onAbort, { once: true });
-      const logs = (await container.logs({ follow: true, stdout: true, stderr: true })) as unknown as NodeJS.ReadableStream;
+      const logs = (await withTimeout(
+        container.logs({ follow: true, stdout: true, stderr: true }),
+        API_TIMEOUT_MS,
+        `docker: attaching to the logs of ${spec.name} timed out`,
+      )) as unknown as NodeJS.ReadableStream;
       const out = lineSplitter(control.onLine);
       const err = lineSplitter(control.onLine);
       const sink = (s: ReturnType<typeof lineSplitter>) =>

@@ -163,6 +163,10 @@ export function parseIrDocuments(docs: unknown[], file: string): RunGraph {
   for (const [name, raw] of Object.entries(rawTasks)) {
     const t = obj(raw);
     const where = `task "${name}"`;
+    if (!/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(name)) {
+      problems.push(`${where}: task names must be letters, digits, '-', '_' or '.' (they name folders of the run directory)`);
+      continue;
+    }
     for (const k of ["triggerPolicy", "iteratorPolicy", "parameterIterator", "artifactIterator"]) {
       if (k in t) problems.push(`${where}: ${k} (conditions/loops) is not supported by the local runner`);
     }
@@ -227,6 +231,10 @@ export function parseIrDocuments(docs: unknown[], file: string): RunGraph {
         taskParams[pn] = { kind: "constant", value: s.runtimeValue.constant as IrValue };
       else problems.push(`${where}: input parameter "${pn}" uses an unsupported source ${JSON.stringify(Object.keys(s))}`);
       if (!(pn in pDefs)) problems.push(`${where}: input parameter "${pn}" is not declared by ${compName}`);
+    }
+    for (const [pn, d] of Object.entries(pDefs)) {
+      const optional = obj(obj(inDefs.parameters)[pn]).isOptional === true;
+      if (!(pn in taskParams) && d.default === undefined && !optional) problems.push(`${where}: input parameter "${pn}" gets no value (no task input, no default)`);
     }
     const taskArts: RunTask["artifacts"] = {};
     for (const [an, src] of Object.entries(obj(obj(t.inputs).artifacts))) {

@@ -5,7 +5,7 @@
  */
 import { execa } from "execa";
 import type { ContainerResult, ContainerRunner, ContainerSpec, RunControl } from "./container.js";
-import { lineSplitter } from "./container.js";
+import { lineSplitter } from "./streams.js";
 
 /** The `podman run` argument list for a spec (same isolation as the docker runner). */
 export function podmanRunArgs(spec: ContainerSpec): string[] {
@@ -28,7 +28,11 @@ export class PodmanRunner implements ContainerRunner {
 
   async run(spec: ContainerSpec, control: RunControl): Promise<ContainerResult> {
     const out = lineSplitter(control.onLine);
-    const err = lineSplitter(control.onLine);
+    let engineError: string | undefined;
+    const err = lineSplitter((line) => {
+      if (/^Error: /.test(line)) engineError = line;
+      control.onLine(line);
+    });
     let cancelled = false;
     const onAbort = () => {
       cancelled = true;
@@ -42,6 +46,11 @@ export class PodmanRunner implements ContainerRunner {
       const r = await child;
       out.flush();
       err.flush();
+      // 125–127 with podman's own "Error:" line: the container never ran (e.g. this sandbox's
+      // rlimit restriction on `podman run`), which is not the step's fault.
+      if (typeof r.exitCode === "number" && r.exitCode >= 125 && r.exitCode <= 127 && engineError && !cancelled) {
+        throw new Error(`podman run failed: ${engineError}`);
+      }
       const oom = await execa(this.bin, ["inspect", "--format", "{{.State.OOMKilled}}", spec.name], { reject: false, timeout: 30_000 });
       return {
         exitCode: typeof r.exitCode === "number" ? r.exitCode : -1,

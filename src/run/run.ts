@@ -8,7 +8,7 @@ import os from "node:os";
 import path from "node:path";
 import { NbbuildError } from "../errors.js";
 import { makeContainerRunner, type ContainerRunner } from "./container.js";
-import { parseIr, type RunGraph } from "./ir.js";
+import { parseIr, type IrValue, type RunGraph } from "./ir.js";
 import { parseAssignments, resolveParams } from "./params.js";
 import { runGraph, type RunEvent, type RunResult } from "./scheduler.js";
 import { irFromSource } from "./source.js";
@@ -74,12 +74,23 @@ async function latestRun(root: string): Promise<string | undefined> {
   return last ? path.join(dir, last) : undefined;
 }
 
+/** Parameter values recorded by the run in `workdir` (empty when there is none). */
+async function previousParams(workdir: string): Promise<Record<string, IrValue>> {
+  try {
+    const state = JSON.parse(await fs.readFile(path.join(workdir, "run.json"), "utf8")) as { parameters?: Record<string, IrValue> };
+    return state.parameters ?? {};
+  } catch {
+    return {};
+  }
+}
+
 /** Runs the pipeline in `file` locally and reports every step's outcome and the metrics. */
 export async function runPipeline(file: string, opts: RunOptions = {}): Promise<RunResult> {
   const runner = opts.runner ?? makeContainerRunner(opts.engine ?? "docker");
   const { graph, root } = await loadRunGraph(file, opts);
   for (const w of graph.warnings) opts.onWarning?.(w);
-  const values = resolveParams(graph.params, parseAssignments(opts.params ?? [], file), file);
+  const overrides = parseAssignments(opts.params ?? [], file);
+  const values = resolveParams(graph.params, overrides, file);
   const runId = newRunId();
   let workdir = opts.workdir ? path.resolve(opts.workdir) : undefined;
   if (!workdir && opts.from) {
@@ -87,11 +98,20 @@ export async function runPipeline(file: string, opts: RunOptions = {}): Promise<
     if (!workdir) throw NbbuildError.at({ file }, `--from ${opts.from}: no earlier run under ${root}/.nbbuild/runs`, "pass --workdir DIR of an earlier run");
   }
   workdir ??= path.join(root, ".nbbuild", "runs", runId);
+  if (opts.from) {
+    // A resumed run keeps the parameters of the run it resumes; -p still wins.
+    for (const [k, v] of Object.entries(await previousParams(workdir))) if (k in values && !(k in overrides)) values[k] = v;
+  }
   const parallel = opts.parallel ?? os.cpus().length;
   if (!Number.isInteger(parallel) || parallel < 1) throw NbbuildError.at({ file }, `--parallel ${parallel}: expected a positive integer`);
 
   const abort = new AbortController();
-  const onSignal = () => abort.abort();
+  const onSignal = (sig: NodeJS.Signals) => {
+    if (!abort.signal.aborted) return abort.abort();
+    // A second Ctrl-C while containers are being stopped: give up waiting, default behaviour.
+    for (const s of signals) process.off(s, onSignal);
+    process.kill(process.pid, sig);
+  };
   const signals: NodeJS.Signals[] = opts.handleSignals === false ? [] : ["SIGINT", "SIGTERM"];
   for (const s of signals) process.on(s, onSignal);
   try {

@@ -5,14 +5,13 @@
  * every finished artifact; `from` resumes a run directory reusing tasks not downstream of it.
  */
 import { randomInt } from "node:crypto";
-import { createWriteStream } from "node:fs";
 import fs from "node:fs/promises";
 import { NbbuildError } from "../errors.js";
-import type { Bind, ContainerRunner } from "./container.js";
+import type { ContainerRunner } from "./container.js";
 import type { IrValue, RunGraph, RunTask } from "./ir.js";
-import { containerPaths, hostPaths, type HostPaths } from "./layout.js";
-import { readTaskOutputs, type TaskOutputs } from "./outputs.js";
-import { buildExecutorInput, substitute } from "./placeholders.js";
+import { hostPaths, type HostPaths } from "./layout.js";
+import type { TaskOutputs } from "./outputs.js";
+import { executeTask } from "./task.js";
 
 /** Lifecycle of a step in a run. */
 export type StepStatus = "pending" | "running" | "succeeded" | "failed" | "skipped" | "reused" | "cancelled";
@@ -65,9 +64,7 @@ export interface SchedulerOptions {
   file: string;
 }
 
-const TAIL_LINES = 20;
 const HEARTBEAT_MS = 15_000;
-const CELL_LINE = /nbbuild: step .* failed in /;
 
 /** Every task downstream of `from` (itself included). */
 export function downstream(graph: RunGraph, from: string): Set<string> {
@@ -90,29 +87,6 @@ async function clearStep(paths: HostPaths, task: string): Promise<void> {
   });
   await fs.rm(trash, { recursive: true, force: true }).catch(() => undefined);
 }
-
-/** Creates a folder the container's random uid (group 0) can write. */
-async function writableDir(dir: string): Promise<void> {
-  await fs.mkdir(dir, { recursive: true });
-  await fs.chmod(dir, 0o777);
-}
-
-/** Adds read (and directory search) permission for everyone, recursively; best effort. */
-async function makeReadable(dir: string): Promise<void> {
-  const entries = await fs.readdir(dir, { withFileTypes: true }).catch(() => []);
-  const self = await fs.stat(dir).catch(() => undefined);
-  if (self) await fs.chmod(dir, (self.mode & 0o777) | 0o555).catch(() => undefined);
-  for (const e of entries) {
-    const p = `${dir}/${e.name}`;
-    if (e.isDirectory()) await makeReadable(p);
-    else if (e.isFile()) {
-      const st = await fs.stat(p).catch(() => undefined);
-      if (st) await fs.chmod(p, (st.mode & 0o777) | 0o444).catch(() => undefined);
-    }
-  }
-}
-
-const containerName = (runId: string, task: string) => `nbbuild-${runId}-${task}`.replace(/[^a-zA-Z0-9_.-]/g, "-");
 
 /** Runs the graph with the given root parameter values. */
 export async function runGraph(graph: RunGraph, values: Record<string, IrValue>, opts: SchedulerOptions): Promise<RunResult> {
@@ -163,7 +137,7 @@ export async function runGraph(graph: RunGraph, values: Record<string, IrValue>,
     steps[task.name].status = "running";
     emit({ type: "state", step: task.name, status: "running", seconds: 0 });
     const heartbeat = setInterval(() => emit({ type: "state", step: task.name, status: "running", seconds: secs() }), HEARTBEAT_MS);
-    const outcome = await execute(task, graph, values, outputs, paths, opts, emit)
+    const outcome = await executeTask(task, graph, values, outputs, paths, opts, emit)
       .catch((e: Error): Partial<StepOutcome> & { produced?: TaskOutputs } => ({ status: "failed", reason: e.message }))
       .finally(() => clearInterval(heartbeat));
     const { produced, ...rest } = outcome;
@@ -214,104 +188,4 @@ async function presentOutputs(task: RunTask, paths: HostPaths): Promise<string[]
     if (await fs.stat(paths.artifact(task.name, name)).then(() => true, () => false)) out.push(name);
   }
   return out;
-}
-
-/** Resolves one input parameter of a task (task input, else component default). */
-function paramValue(task: RunTask, name: string, values: Record<string, IrValue>, outputs: Map<string, TaskOutputs>): IrValue | undefined {
-  const src = task.params[name];
-  if (src?.kind === "root") return values[src.name];
-  if (src?.kind === "constant") return src.value;
-  if (src?.kind === "task") {
-    const v = outputs.get(src.producer)?.params[src.key];
-    if (v === undefined) throw new Error(`input parameter ${name}: ${src.producer} did not write output parameter ${src.key}`);
-    return v;
-  }
-  return task.paramDefs[name]?.default;
-}
-
-/** Prepares the folders, starts the container and collects what it produced. */
-async function execute(
-  task: RunTask,
-  graph: RunGraph,
-  values: Record<string, IrValue>,
-  outputs: Map<string, TaskOutputs>,
-  paths: HostPaths,
-  opts: SchedulerOptions,
-  emit: (e: RunEvent) => void,
-): Promise<Partial<StepOutcome> & { produced?: TaskOutputs }> {
-  const paramValues: Record<string, IrValue> = {};
-  for (const name of Object.keys(task.paramDefs)) {
-    const v = paramValue(task, name, values, outputs);
-    if (v !== undefined) paramValues[name] = v;
-  }
-  const ei = buildExecutorInput(task, paramValues, (p, k) => outputs.get(p)?.artifactMetadata[k] ?? {});
-  const [command, args] = [substitute(task.command, ei), substitute(task.args, ei)];
-
-  await fs.mkdir(paths.stepDir(task.name), { recursive: true });
-  await writableDir(paths.artifactsDir(task.name));
-  await writableDir(paths.outputsDir(task.name));
-  await writableDir(`${paths.outputsDir(task.name)}/parameters`);
-  const binds: Bind[] = [
-    { host: paths.artifactsDir(task.name), container: containerPaths.artifactDir(task.name), readOnly: false },
-    { host: paths.outputsDir(task.name), container: containerPaths.outputsDir, readOnly: false },
-  ];
-  for (const [name, a] of Object.entries(task.artifacts)) {
-    const host = paths.artifact(a.producer, a.key);
-    if (!(await fs.stat(host).then(() => true, () => false))) {
-      throw new Error(`input artifact ${name}: ${a.producer} did not write its output ${a.key} (${host})`);
-    }
-    binds.push({ host, container: containerPaths.artifactPath(a.producer, a.key), readOnly: true });
-  }
-
-  const log = createWriteStream(paths.log(task.name));
-  const tail: string[] = [];
-  let cellLine: string | undefined;
-  const onLine = (line: string) => {
-    log.write(line + "\n");
-    tail.push(line);
-    if (tail.length > TAIL_LINES) tail.shift();
-    if (CELL_LINE.test(line)) cellLine = line.trim();
-    emit({ type: "line", step: task.name, line });
-  };
-  const signal = opts.signal ?? new AbortController().signal;
-  let result;
-  try {
-    result = await opts.runner.run(
-      {
-        name: containerName(opts.runId, task.name),
-        image: task.image,
-        command,
-        args,
-        env: task.env,
-        binds,
-        user: `${randomInt(100_000, 2_000_000)}:0`,
-        cpu: task.cpu,
-        memoryBytes: task.memoryBytes,
-        tmpfsSize: opts.tmpfsSize ?? "2g",
-        labels: { "nbbuild.run": opts.runId, "nbbuild.step": task.name, "nbbuild.pipeline": graph.name },
-      },
-      { onLine, signal, timeoutMs: opts.timeoutSeconds * 1000 },
-    );
-  } finally {
-    await new Promise<void>((resolve) => log.end(resolve));
-    // On a cluster consumers get downloaded copies; here they read the producer's files, which a
-    // different random uid wrote (maybe mode 0600): open them up for reading, as a download would.
-    await makeReadable(paths.artifactsDir(task.name));
-    await makeReadable(paths.outputsDir(task.name));
-  }
-  const base = { exitCode: result.exitCode, oomKilled: result.oomKilled, tail: [...tail], cellLine };
-  if (result.cancelled) return { ...base, status: "cancelled", reason: "interrupted" };
-  if (result.oomKilled) {
-    const limit = task.memoryBytes ? ` (limit ${formatBytes(task.memoryBytes)})` : "";
-    return { ...base, status: "failed", reason: `killed: out of memory${limit}; raise the limit:memory tag` };
-  }
-  if (result.timedOut) return { ...base, status: "failed", reason: `killed after the ${opts.timeoutSeconds}s step timeout` };
-  if (result.exitCode !== 0) return { ...base, status: "failed", reason: `exited with code ${result.exitCode}` };
-  return { status: "succeeded", exitCode: 0, produced: await readTaskOutputs(task, paths) };
-}
-
-/** 268435456 → "256Mi". */
-export function formatBytes(n: number): string {
-  for (const [u, f] of [["Gi", 1024 ** 3], ["Mi", 1024 ** 2], ["Ki", 1024]] as const) if (n >= f && n % f === 0) return `${n / f}${u}`;
-  return n >= 1024 ** 2 ? `${(n / 1024 ** 2).toFixed(1)}Mi` : `${n}B`;
 }

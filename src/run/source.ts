@@ -48,9 +48,9 @@ export async function irFromSource(file: string, opts: SourceOptions = {}): Prom
       onEvent: (e) => opts.onProgress?.(`build ${e.subject}: ${e.state}${e.seconds !== undefined ? ` ${e.seconds}s` : ""}`),
     });
   }
+  // The writer's warnings concern clusters (unpushed images, backend versions); a local run
+  // reports its own (platform-spec features it cannot honour) from the IR itself.
   const ir = toKfpIr(plan, record!);
-  // A local tag is fine for a local run; only a cluster needs a pushed, pinned image.
-  for (const w of ir.warnings) if (!/only a local tag/.test(w)) opts.onWarning?.(w);
   const graph = parseIrDocuments([ir.pipelineSpec, ...(ir.platformSpec ? [ir.platformSpec] : [])], plan.source.file);
   return { graph, root: plan.root, plan };
 }

@@ -13,6 +13,26 @@ import { DockerRunner } from "../../src/run/docker.js";
 const CELL_MARK = "@@nbbuild-cell ";
 const METRICS_MARK = "@@nbbuild-metrics ";
 
+/**
+ * Runs one cell's source in the program's globals, as Jupyter does: statements, then a bare last
+ * expression (no trailing `;`) whose repr is printed when it is not None. Nothing else differs
+ * from plain python3 running the cells one after another.
+ */
+const DISPLAY_HELPER = `
+import ast as __nbbuild_ast, sys as __nbbuild_sys
+def __nbbuild_cell(index, source):
+    __nbbuild_sys.stdout.write("${CELL_MARK}%d\\n" % index); __nbbuild_sys.stdout.flush()
+    tree = __nbbuild_ast.parse(source, "<cell %d>" % index)
+    last = None
+    if tree.body and isinstance(tree.body[-1], __nbbuild_ast.Expr) and not source.rstrip().endswith(";"):
+        last = tree.body.pop()
+    exec(compile(tree, "<cell %d>" % index, "exec"), globals())
+    if last is not None:
+        value = eval(compile(__nbbuild_ast.Expression(last.value), "<cell %d>" % index, "eval"), globals())
+        if value is not None:
+            print(repr(value))
+`.trim();
+
 /** A Python literal for a parameter value of the given type. */
 export function pyLiteral(v: ParamValue, type: string): string {
   if (typeof v === "boolean") return v ? "True" : "False";
@@ -28,14 +48,15 @@ export function referenceScript(plan: Plan, overrides: Record<string, ParamValue
   const hasParamBlock = [...blocks.values()].some((b) => b.role === "parameters");
   const paramCell = plan.parameters[0]?.source.cells?.[0]?.index ?? -1;
   if (!hasParamBlock && paramLines.length) blocks.set(paramCell, { source: "", role: "parameters" });
-  const out = ["import sys as __nbbuild_sys"];
+  const out = [DISPLAY_HELPER];
   for (const [index, b] of [...blocks.entries()].sort((x, y) => x[0] - y[0])) {
-    out.push(`__nbbuild_sys.stdout.write(${JSON.stringify(`${CELL_MARK}${index}\n`)}); __nbbuild_sys.stdout.flush()`);
+    let source = b.source;
     if (b.role === "parameters") {
-      out.push(b.source);
       // Overrides are applied after the parameters cell, as the pipeline applies -p values.
-      for (const p of plan.parameters) if (!hasParamBlock || p.name in overrides) out.push(paramLines[plan.parameters.indexOf(p)]);
-    } else out.push(b.source);
+      const lines = plan.parameters.filter((p) => !hasParamBlock || p.name in overrides).map((p) => paramLines[plan.parameters.indexOf(p)]);
+      source = [source, ...lines].filter(Boolean).join("\n");
+    }
+    out.push(`__nbbuild_cell(${index}, ${JSON.stringify(source)})`);
   }
   const names = plan.metrics.map((m) => m.name);
   out.push(

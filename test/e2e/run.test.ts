@@ -157,20 +157,25 @@ describe("nbbuild run on hand-written KFP IR (docker)", () => {
   });
 
   it("--from reuses upstream artifacts and reruns the rest", async () => {
-    const text = irYaml("resume", {}, {
+    const text = irYaml("resume", { who: { type: "STRING", default: "default" } }, {
       a: { image: BASE, script: "import sys, time\nopen(sys.argv[1], 'w').write(str(time.time()))", args: ["{{$.outputs.artifacts['t'].path}}"], outArtifacts: { t: "system.Artifact" } },
-      b: { image: BASE, script: "import sys\nprint('saw', open(sys.argv[1]).read())", args: ["{{$.inputs.artifacts['t'].path}}"], deps: ["a"], inArtifacts: { t: { producer: "a", key: "t" } } },
+      b: {
+        image: BASE, script: "import sys\nprint('saw', open(sys.argv[1]).read(), sys.argv[2])", args: ["{{$.inputs.artifacts['t'].path}}", "{{$.inputs.parameters['who']}}"],
+        deps: ["a"], inArtifacts: { t: { producer: "a", key: "t" } }, params: { who: { type: "STRING", from: "who" } },
+      },
     });
     const file = await writeIr("resume", text);
     const workdir = path.join(tmp, "resume-run");
-    const first = await runPipeline(file, { workdir, handleSignals: false });
+    const first = await runPipeline(file, { workdir, params: ["who=first"], handleSignals: false });
     expect(first.status).toBe("succeeded");
     const stamp = await fs.readFile(path.join(workdir, "a", "artifacts", "t"), "utf8");
     const second = await runPipeline(file, { workdir, from: "b", handleSignals: false });
     expect(second.status).toBe("succeeded");
     expect(second.steps.a.status).toBe("reused");
     expect(second.steps.b.status).toBe("succeeded");
-    expect(await fs.readFile(path.join(workdir, "b", "log.txt"), "utf8")).toBe(`saw ${stamp}\n`);
+    expect(await fs.readFile(path.join(workdir, "b", "log.txt"), "utf8")).toBe(`saw ${stamp} first\n`);
+    await runPipeline(file, { workdir, from: "b", params: ["who=second"], handleSignals: false });
+    expect(await fs.readFile(path.join(workdir, "b", "log.txt"), "utf8")).toBe(`saw ${stamp} second\n`);
     await expect(runPipeline(file, { workdir: path.join(tmp, "empty-run"), from: "b", handleSignals: false })).rejects.toThrow(/a has no finished outputs/);
   });
 
@@ -221,6 +226,14 @@ schemaVersion: 2.1.0
     const r = await runPipeline(await writeIr("noimage", text), { workdir: path.join(tmp, "noimage-run"), handleSignals: false });
     expect(r.steps.s.status).toBe("failed");
     expect(r.steps.s.reason).toMatch(/could not be pulled.*nbbuild image/);
+  });
+
+  it("--engine podman runs the same IR, or says why podman could not start it", async () => {
+    const text = irYaml("podman", {}, { s: { image: BASE, script: "import os\nprint('uid', os.getuid() >= 100000)" } });
+    const r = await runPipeline(await writeIr("podman", text), { engine: "podman", workdir: path.join(tmp, "podman-run"), handleSignals: false });
+    if (r.status === "succeeded") expect(await fs.readFile(r.steps.s.log, "utf8")).toBe("uid True\n");
+    // In the nbbuild sandbox `podman run` cannot set rlimits: the report must say so plainly.
+    else expect(r.steps.s.reason).toMatch(/^podman run failed: Error: .*(rlimit|OCI)/);
   });
 
   it("cancelling stops and removes only this run's containers", async () => {

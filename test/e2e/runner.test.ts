@@ -4,7 +4,7 @@
  * root, tmpfs /tmp, no network). Variables cross steps through artifact directories on the host.
  */
 import { execFile } from "node:child_process";
-import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -25,14 +25,13 @@ interface Result {
 let dir = "";
 
 /** Writes step.py for `step` into its own folder and runs runner.py in the base image. */
-function runStep(plan: Plan, step: Step, args: string[], extraEnv: Record<string, string> = {}): Promise<Result> {
+function runStep(plan: Plan, step: Step, args: string[], uid = "123457"): Promise<Result> {
   const stepDir = path.join(dir, "steps", step.name);
   mkdirSync(stepDir, { recursive: true });
   copyFileSync(path.join(PACKAGE_ROOT, "templates", "runner.py"), path.join(stepDir, "runner.py"));
   writeFileSync(path.join(stepDir, "step.py"), renderStepModule(plan, step));
-  const env = Object.entries({ NBBUILD_APP_SRC: "/w/app", ...extraEnv }).flatMap(([k, v]) => ["-e", `${k}=${v}`]);
-  const dockerArgs = ["run", "--rm", "--network", "none", "--user", "123457:0", "--read-only", "--tmpfs", "/tmp",
-    "-v", `${dir}:/w`, ...env, BASE, "python3", "-u", `/w/steps/${step.name}/runner.py`, ...args];
+  const dockerArgs = ["run", "--rm", "--network", "none", "--user", `${uid}:0`, "--read-only", "--tmpfs", "/tmp",
+    "-v", `${dir}:/w`, "-e", "NBBUILD_APP_SRC=/w/app", BASE, "python3", "-u", `/w/steps/${step.name}/runner.py`, ...args];
   return new Promise((resolve) => {
     execFile("docker", dockerArgs, { timeout: 120_000, maxBuffer: 64 << 20 }, (err, stdout, stderr) => {
       const code = err ? (typeof (err as { code?: unknown }).code === "number" ? (err as { code: number }).code : -1) : 0;
@@ -227,7 +226,7 @@ with open("mlpipeline-metrics.json", "w") as f:
       "--executor-input", "{}", "--param", "N=4",
       ...VARIABLES.flatMap((v) => ["--input", `${v}=/w/out/produce/${v}`]),
       "--output", "df=/w/out/consume/df", "--files-input", "/w/out/produce/files",
-    ]);
+    ], "200001"); // another random UID, same group 0, reads the producer's artifacts
     reread = await runStep(plan, mutatedReader, ["--input", "df=/w/out/consume/df", "--output", "gen=/w/out/reread/gen"]);
     boom = await runStep(plan, failing, ["--executor-input", EXEC_INPUT, "--report", "/w/out/boom/report.html"]);
     scr = await runStep(plan, script, ["--executor-input", JSON.stringify({ outputs: { outputFile: "/w/out/script/exec.json" } }),
@@ -256,6 +255,7 @@ with open("mlpipeline-metrics.json", "w") as f:
     expect(readFileSync(out("produce", "ratio", "value.json"), "utf8")).toBe("0.30000000000000004");
     expect(fmt("counter")).toMatchObject({ type: "__main__.Counter", format: "pickle" });
     expect(readdirSync(out("produce", "df")).sort()).toEqual(["nbbuild.json", "value.pkl"]);
+    expect(statSync(out("produce", "df", "value.pkl")).mode & 0o044).toBe(0o044); // readable by the next step's UID
   });
 
   it("round-trips DataFrame, ndarray, dict, float, sklearn model, notebook class and functions exactly", () => {

@@ -69,3 +69,28 @@ describe("analyzeNames", () => {
     expect(analyzeNames("from m import *\n").starImport).toBe(true);
   });
 });
+
+describe("analyzeNames: lazy reads", () => {
+  it("names read only inside function bodies are marked lazy", () => {
+    const f = analyzeNames("def f():\n    return a + b\nb = 1\nprint(c)\n");
+    expect([...f.reads].sort()).toEqual(["a", "c", "print"]);
+    expect(f.lazy).toEqual(["a"]);
+  });
+  it("reports lines the parser could not read", () => {
+    expect(analyzeNames("x = 1\ny = (\n").syntaxErrors.length).toBeGreaterThan(0);
+    expect(analyzeNames("x = 1\n").syntaxErrors).toEqual([]);
+  });
+});
+
+describe("analyzeNames: generator arguments and nested comprehensions", () => {
+  it("a generator passed as the only argument is its own scope; walrus binds outside", () => {
+    expect(flow("if any((hit := v) > 3 for v in vals):\n    print(hit)\n")).toEqual({ reads: ["any", "print", "vals"], defines: ["hit"] });
+  });
+  it("inner comprehension iterables see the outer comprehension's variables", () => {
+    expect(flow("total = [[a * b for a in row] for row in matrix]\n")).toEqual({ reads: ["b", "matrix"], defines: ["total"] });
+  });
+  it("nonlocal names are not function locals", () => {
+    const r = analyzeNames("def outer():\n    x = 1\n    def inner():\n        nonlocal x\n        x += y\n    return inner\n");
+    expect(r.reads).toEqual(["y"]);
+  });
+});

@@ -37,7 +37,7 @@ describe("four-node fixture (2 notebooks, 1 script, 1 notebook after two others)
         },
         {
           ...base, name: "build_features", kind: "script", after: ["load_data"], script: "features.py",
-          fileInputs: [{ from: "load_data" }], fileOutputs: ["out/features.csv"],
+          fileInputs: [{ from: "load_data" }], fileOutputs: ["out/features.csv"], fileHints: ["out/features.csv"],
           context: { dir: ".", include: ["config/features.json", "features.py"] },
           limits: { cpu: "2", memory: "2G" }, requests: { cpu: "1", memory: "1G" },
           env: { RUN_LABEL: "features-own", FEATURE_POWER: "2" }, report: false, source: src("5b7e2d10-features"),
@@ -158,8 +158,24 @@ describe("node properties (props fixture: every property, merged over pipeline_d
     expect(p.steps).toEqual([
       {
         ...base, name: "metrics", kind: "script", script: "metrics.py", context: { dir: ".", include: ["metrics.py"] },
+        fileHints: ["mlpipeline-metrics.json", "mlpipeline-ui-metadata.json"],
         env: { MODEL_NAME: "pets" }, report: false, source: { file: "metrics.pipeline", node: "7d1e9b20-metrics" },
       },
+    ]);
+  });
+});
+
+describe("pipeline parameters", () => {
+  test("typed Plan parameters; each node lists the ones it uses (the runner exports them as env vars)", async () => {
+    const p = await plan("params/params.pipeline");
+    expect(p.parameters).toEqual([
+      { name: "threshold", type: "NUMBER_DOUBLE", default: 0.5, source: { file: "params.pipeline" } },
+      { name: "label", type: "STRING", default: "base", source: { file: "params.pipeline" } },
+      { name: "retries", type: "NUMBER_INTEGER", default: 2, source: { file: "params.pipeline" } },
+    ]);
+    expect(p.steps.map((s) => [s.name, s.kind, s.parameters, s.fileInputs])).toEqual([
+      ["check", "script", ["threshold", "label"], []],
+      ["show", "notebook", ["label"], [{ from: "check" }]],
     ]);
   });
 });
@@ -175,7 +191,7 @@ describe("a Kale-tagged notebook node expands into its own sub-steps", () => {
       requests: { cpu: "1" }, env: { STAGE: "train" }, report: true, source: src("n-train"),
     };
     expect(p.steps).toEqual([
-      { ...base, name: "prepare", kind: "script", script: "prepare.py", fileOutputs: ["rows.txt"],
+      { ...base, name: "prepare", kind: "script", script: "prepare.py", fileOutputs: ["rows.txt"], fileHints: ["rows.txt"],
         context: { dir: ".", include: ["prepare.py"] }, report: false, source: src("n-prepare") },
       // edges into the node go to its first sub-step
       { ...sub, name: "train_load", after: ["prepare"], cells: ["c01"], code: [imports, cell(1)] },
@@ -184,7 +200,7 @@ describe("a Kale-tagged notebook node expands into its own sub-steps", () => {
       // the node's declared outputs leave from its last sub-step
       { ...sub, name: "train_save", after: ["train_total_1"], cells: ["c03"], code: [imports, cell(3)], fileOutputs: ["total.txt"] },
       // edges out of the node leave from its last sub-step; file outputs of all ancestors arrive
-      { ...base, name: "train_total", kind: "script", after: ["train_save"], script: "prepare.py",
+      { ...base, name: "train_total", kind: "script", after: ["train_save"], script: "prepare.py", fileHints: ["rows.txt"],
         fileInputs: [{ from: "prepare" }, { from: "train_save" }], context: { dir: ".", include: ["prepare.py"] },
         report: false, source: src("n-after") },
     ]);

@@ -17,7 +17,7 @@ const validate = new Ajv({ allErrors: true, strict: false }).compile(PLAN_JSON_S
 const mine = (p: Plan) => p.steps.map(({ code: _c, fileHints: _h, cells: _cells, ...rest }) => rest);
 
 describe("with the real notebook compiler", () => {
-  test.each(["four-node/four.pipeline", "props/props.pipeline", "v7-strings/v7.pipeline", "metrics/metrics.pipeline", "kale-node/kale.pipeline"])(
+  test.each(["four-node/four.pipeline", "pip-node/pip.pipeline", "params/params.pipeline", "props/props.pipeline", "v7-strings/v7.pipeline", "metrics/metrics.pipeline", "kale-node/kale.pipeline"])(
     "%s validates against the Plan JSON schema",
     async (rel) => {
       const p = await planElyraPipeline(path.join(FIX, rel));
@@ -46,6 +46,15 @@ describe("with the real notebook compiler", () => {
       ["train_save", ["train_total_1"], [{ name: "total", from: "train_total_1" }], []],
       ["train_total", ["train_save"], [], []],
     ]);
+  });
+
+  test("%pip / !pip lines of a node notebook and a script's requirements.txt become baked requirements", async () => {
+    const p = await planElyraPipeline(path.join(FIX, "pip-node/pip.pipeline"));
+    expect(p.steps.map((s) => [s.name, s.requirements, s.context, s.script ?? null])).toEqual([
+      ["explore", ["tabulate==0.9.0", "rich>=13"], { dir: ".", include: ["explore.ipynb"] }, null],
+      ["score", ["scikit-learn"], { dir: "tasks", include: ["requirements.txt", "score.py"] }, "tasks/score.py"],
+    ]);
+    expect(p.steps[0].code.map((b) => b.source).join("\n")).not.toMatch(/^\s*[%!]pip/m);
   });
 
   test("a notebook with a bad Kale tag: the compiler's problem, naming node and pipeline", async () => {

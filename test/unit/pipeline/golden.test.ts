@@ -23,7 +23,7 @@ function golden(name: string, text: string): void {
     if (process.env.UPDATE_GOLDEN !== "1") throw new Error(`missing golden ${name}; run with UPDATE_GOLDEN=1 to create it`);
     fs.writeFileSync(file, text);
   }
-  expect(text).toBe(fs.readFileSync(file, "utf8"));
+  expect(text, `${name} differs from test/golden/${name}; if the change is intended: UPDATE_GOLDEN=1 npx vitest run test/unit/pipeline/golden.test.ts`).toBe(fs.readFileSync(file, "utf8"));
 }
 
 /** The real compiler's plan of examples/wine/wine.ipynb, once it exists (compiler is built in parallel). */
@@ -39,6 +39,12 @@ describe.each(cases)("golden %s", (name, makePlan) => {
     expect(stringifyKfp(toKfpIr(makePlan(), fakeRecord(plan)))).toBe(text);
     golden(`${name}.kfp.yaml`, text);
     expect(kfpIssues(parseYamlDocuments(text), { kfpVersion: "2.0.5" })).toEqual([]);
+  });
+  test("KFP YAML for a newer backend (--kfp-version 2.4.0: resource strings, pod metadata) is byte-identical too", () => {
+    const plan = makePlan();
+    const text = stringifyKfp(toKfpIr(plan, fakeRecord(plan), { kfpVersion: "2.4.0" }));
+    golden(`${name}.kfp-2.4.yaml`, text);
+    expect(kfpIssues(parseYamlDocuments(text), { kfpVersion: "2.4.0" })).toEqual([]);
   });
   test("Argo YAML is byte-identical to the golden file and validates against Argo's schema", () => {
     const plan = makePlan();

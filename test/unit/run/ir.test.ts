@@ -89,3 +89,13 @@ describe("downstream", () => {
     expect([...downstream(g, "component1")].sort()).toEqual(["component1", "component2"]);
   });
 });
+
+describe("parse-time checks", () => {
+  it("rejects unsafe task names and parameters that would get no value", () => {
+    const text = fs.readFileSync(path.join(REF, "two_step_pipeline_containerized.yaml"), "utf8");
+    const noValue = text.replace("        inputs:\n          parameters:\n            text:\n              componentInputParameter: text\n", "");
+    expect(() => parseIr(noValue, "x.yaml")).toThrow(/input parameter "text" gets no value/);
+    const badName = text.replace(/^      component2:$/m, "      ../evil:").replace("producerTask: component1", "producerTask: component1");
+    expect(() => parseIr(badName, "x.yaml")).toThrow(/task names must be/);
+  });
+});

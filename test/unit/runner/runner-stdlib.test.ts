@@ -14,36 +14,47 @@ import type { Plan, Step } from "../../../src/plan/types.js";
 import { PACKAGE_ROOT } from "../../../src/version.js";
 import { block, makePlan, makeStep, param } from "./fixture.js";
 
-function interpreters(): string[] {
-  const found: string[] = [];
-  const candidates = ["python3", path.join(os.homedir(), ".pyenv/versions/3.8.18/bin/python3")];
-  for (const c of candidates) {
-    const r = spawnSync(c, ["-S", "-c", "import sys; print(sys.version_info >= (3, 8))"], { encoding: "utf8" });
-    if (r.status === 0 && r.stdout.trim() === "True") found.push(c);
+interface Variant {
+  /** Interpreter and its flags ("-S": no site-packages, a bare base). */
+  python: string;
+  flags: string[];
+  /** cloudpickle importable: it takes what the stdlib pickler refuses (the lambda). */
+  cloudpickle: boolean;
+}
+
+function variants(): Variant[] {
+  const found: Variant[] = [];
+  const check = (python: string, flags: string[], code: string) =>
+    spawnSync(python, [...flags, "-c", code], { encoding: "utf8" }).stdout?.trim() === "ok";
+  const bare = ["python3", path.join(os.homedir(), ".pyenv/versions/3.8.18/bin/python3")];
+  for (const python of bare) {
+    if (check(python, ["-S"], "import sys; print('ok' if sys.version_info >= (3, 8) else 'old')")) found.push({ python, flags: ["-S"], cloudpickle: false });
   }
+  // Debian's python3 with python3-cloudpickle installed (apt), when this machine has it
+  if (check("/usr/bin/python3", [], "import cloudpickle; print('ok')")) found.push({ python: "/usr/bin/python3", flags: [], cloudpickle: true });
   return found;
 }
-const PYTHONS = interpreters();
+const VARIANTS = variants();
 
 const dirs: string[] = [];
 afterAll(() => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
-function run(python: string, dir: string, plan: Plan, step: Step, args: string[]) {
+function run(v: Variant, dir: string, plan: Plan, step: Step, args: string[]) {
   const stepDir = path.join(dir, step.name);
   mkdirSync(stepDir, { recursive: true });
   copyFileSync(path.join(PACKAGE_ROOT, "templates", "runner.py"), path.join(stepDir, "runner.py"));
   writeFileSync(path.join(stepDir, "step.py"), renderStepModule(plan, step));
-  const r = spawnSync(python, ["-S", "-u", path.join(stepDir, "runner.py"), ...args], {
+  const r = spawnSync(v.python, [...v.flags, "-u", path.join(stepDir, "runner.py"), ...args], {
     encoding: "utf8",
     timeout: 60_000,
-    env: { PATH: process.env.PATH, HOME: "/nonexistent", TMPDIR: path.join(dir, "tmp"), NBBUILD_APP_SRC: path.join(dir, "app") },
+    env: { PATH: process.env.PATH, HOME: "/nonexistent", NBBUILD_LINK_LARGER_THAN: "2048", TMPDIR: path.join(dir, "tmp"), NBBUILD_APP_SRC: path.join(dir, "app") },
   });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-const IMPORTS = "import dataclasses\nimport functools\n";
+const IMPORTS = "import dataclasses\nimport functools\nimport os\n";
 const producer = makeStep({
   name: "produce",
   parameters: ["N", "RATE", "ON", "NAME"],
@@ -79,12 +90,16 @@ nested = {"tuple": (1, 2)}
 score = sum(p.norm1() for p in pts)
 pts[-1]
 `),
+    block("step", 6, `import asyncio
+await asyncio.sleep(0)
+print("awaited", len(open("data/big.bin", "rb").read()), os.path.islink("data/big.bin"), open("data/small.txt").read())
+`),
   ],
 });
 const consumer = makeStep({
   name: "consume",
   inputs: ["pts", "scale", "info", "nested", "Point", "shifted"].map((name) => ({ name, from: "produce" })),
-  outputs: ["bad"],
+  outputs: ["fn", "bad"],
   code: [
     block("imports", 1, IMPORTS),
     block("step", 7, `print("points", pts)
@@ -93,7 +108,8 @@ print("same class", type(pts[0]) is Point, Point.__module__)
 print("info", info, type(info["items"][2]).__name__)
 print("nested", nested)
 print("shifted", shifted(1), "OFFSET" in dir(), st.__name__)
-bad = lambda v: v
+fn = lambda v: v + 1
+bad = (i for i in range(2))
 `),
   ],
 });
@@ -102,34 +118,37 @@ const broken = makeStep({
   code: [block("step", 3, "x = 1\nif x:\n  y = (\n")],
 });
 
-describe.skipIf(!PYTHONS.length).each(PYTHONS)("runner.py on bare %s", (python) => {
+describe.skipIf(!VARIANTS.length).each(VARIANTS)("runner.py on $python $flags", (v) => {
   const dir = mkdtempSync(path.join(os.tmpdir(), "nbbuild-runner-unit-"));
   dirs.push(dir);
   mkdirSync(path.join(dir, "tmp"));
-  mkdirSync(path.join(dir, "app"));
+  mkdirSync(path.join(dir, "app", "data"), { recursive: true });
+  writeFileSync(path.join(dir, "app", "data", "big.bin"), Buffer.alloc(3000));
+  writeFileSync(path.join(dir, "app", "data", "small.txt"), "small");
   const plan = makePlan([producer, consumer, broken], [
     param("N", "NUMBER_INTEGER", 1), param("RATE", "NUMBER_DOUBLE", 0.1), param("ON", "BOOLEAN", false), param("NAME", "STRING", "x"),
   ]);
   const art = (n: string) => path.join(dir, "art", n);
   const execOut = path.join(dir, "kfp", "out.json");
-  const prod = run(python, dir, plan, producer, [
+  const prod = run(v, dir, plan, producer, [
     "--executor-input", JSON.stringify({ outputs: { outputFile: execOut } }),
     "--param", "N=3", "--param", "RATE=2.5", "--param", "ON=false", "--param", "NAME=",
     ...producer.outputs.flatMap((o) => ["--output", `${o}=${art(o)}`]),
     "--metrics", path.join(dir, "metrics.json"),
   ]);
-  const cons = run(python, dir, plan, consumer, [
+  const cons = run(v, dir, plan, consumer, [
     ...consumer.inputs.flatMap((i) => ["--input", `${i.name}=${art(i.name)}`]),
-    "--output", `bad=${art("bad")}`,
+    "--output", `fn=${art("fn")}`, "--output", `bad=${art("bad")}`,
   ]);
-  const brk = run(python, dir, plan, broken, []);
-  const badParam = run(python, dir, plan, producer, ["--param", "N=three"]);
+  const brk = run(v, dir, plan, broken, []);
+  const badParam = run(v, dir, plan, producer, ["--param", "N=three"]);
 
   it("types parameters and displays a bare last expression", () => {
     expect(prod.stderr).toBe("");
     expect(prod.code).toBe(0);
     expect(prod.stdout).toContain("params 3 2.5 False ''");
     expect(prod.stdout).toContain("Point(x=2, y=0.5)");
+    expect(prod.stdout).toContain("awaited 3000 True small"); // top-level await; large baked files are linked
   });
 
   it("stores JSON-exact values as JSON and everything else as pickle", () => {
@@ -151,13 +170,23 @@ describe.skipIf(!PYTHONS.length).each(PYTHONS)("runner.py on bare %s", (python) 
     expect(cons.stdout).toContain("shifted 101 True statistics"); // the import and constant it uses came along
   });
 
-  it("refuses a notebook lambda with the variable, type and cell", () => {
+  it.runIf(!v.cloudpickle)("refuses a notebook lambda without cloudpickle, naming the variable, type and cell", () => {
     expect(cons.code).toBe(1);
     expect(cons.stderr.trim().split("\n").pop()).toBe(
-      "nbbuild: cannot pass variable 'bad' (type function) from step consume (defined in nb.ipynb cell 7 (id c7)) to later steps: " +
+      "nbbuild: cannot pass variable 'fn' (type function) from step consume (defined in nb.ipynb cell 7 (id c7)) to later steps: " +
         "it holds a lambda defined in the notebook; use a top-level def instead (or install cloudpickle in the image)",
     );
-    expect(existsSync(path.join(art("bad"), "nbbuild.json"))).toBe(false);
+    expect(existsSync(path.join(art("fn"), "nbbuild.json"))).toBe(false);
+  });
+
+  it.runIf(v.cloudpickle)("hands a lambda to cloudpickle, and refuses a generator naming the variable, type and cell", () => {
+    expect(JSON.parse(readFileSync(path.join(art("fn"), "nbbuild.json"), "utf8"))).toMatchObject({ format: "cloudpickle" });
+    expect(JSON.parse(readFileSync(path.join(art("pts"), "nbbuild.json"), "utf8"))).toMatchObject({ format: "pickle" });
+    expect(cons.code).toBe(1);
+    expect(cons.stderr.trim().split("\n").pop()).toBe(
+      "nbbuild: cannot pass variable 'bad' (type generator) from step consume (defined in nb.ipynb cell 7 (id c7)) to later steps: " +
+        "TypeError: cannot pickle 'generator' object",
+    );
   });
 
   it("reports a syntax error at its cell and line", () => {

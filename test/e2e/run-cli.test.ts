@@ -1,0 +1,99 @@
+/**
+ * The built CLI (`node bin/nbbuild.js run`): JSON output, exit codes, the failing cell in the
+ * output of a notebook run, and Ctrl-C removing only the run's own containers.
+ */
+import Docker from "dockerode";
+import { execa } from "execa";
+import fs from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { irYaml } from "./run-ir.helpers.js";
+
+const BASE = process.env.NBBUILD_TEST_BASE!;
+const REPO = path.resolve(import.meta.dirname, "../..");
+const CLI = path.join(REPO, "bin/nbbuild.js");
+let tmp: string;
+
+beforeAll(async () => {
+  await execa("npm", ["run", "build"], { cwd: REPO, timeout: 300_000 });
+  tmp = await fs.mkdtemp(path.join(os.tmpdir(), "nbbuild-run-cli-"));
+});
+afterAll(async () => {
+  await fs.rm(tmp, { recursive: true, force: true });
+});
+
+describe("nbbuild run (CLI)", () => {
+  it("--json prints status, steps with logs, and metrics", async () => {
+    const f = path.join(tmp, "m.yaml");
+    await fs.writeFile(
+      f,
+      irYaml("m", { k: { type: "NUMBER_DOUBLE", default: 1.5 } }, {
+        s: {
+          image: BASE,
+          script: "import json, sys\nei = json.loads(sys.argv[1]); print('k is', sys.argv[2])\njson.dump({'artifacts': {'m': {'artifacts': [{'metadata': {'k2': ei['inputs']['parameterValues']['k'] * 2}}]}}}, open(ei['outputs']['outputFile'], 'w'))",
+          args: ["{{$}}", "{{$.inputs.parameters['k']}}"],
+          params: { k: { type: "NUMBER_DOUBLE", from: "k" } },
+          outArtifacts: { m: "system.Metrics" },
+        },
+      }),
+    );
+    const r = await execa("node", [CLI, "run", f, "--json", "-p", "k=4", "--workdir", path.join(tmp, "m-run")], { reject: false, timeout: 300_000 });
+    expect(r.exitCode, r.stderr).toBe(0);
+    const j = JSON.parse(r.stdout);
+    expect(j.status).toBe("succeeded");
+    expect(j.metrics).toEqual({ k2: 8 });
+    expect(j.steps.s).toMatchObject({ status: "succeeded", log: path.join(tmp, "m-run", "s", "log.txt") });
+    expect(r.stderr).toContain("[s] k is 4");
+    const bad = await execa("node", [CLI, "run", f, "-p", "k=abc"], { reject: false, timeout: 60_000 });
+    expect(bad.exitCode).toBe(2);
+    expect(bad.stderr).toMatch(/-p k: expected a number, got "abc"/);
+  });
+
+  it("a failing notebook step: exit 1, the cell and its traceback in the output", async () => {
+    const dir = path.join(tmp, "raises");
+    await fs.mkdir(dir);
+    const nb = path.join(dir, "raises.ipynb");
+    await fs.copyFile(path.join(REPO, "test/fixtures/equivalence/raises.ipynb"), nb);
+    const r = await execa("node", [CLI, "run", nb, "--build", "--base", BASE], { reject: false, timeout: 600_000 });
+    expect(r.exitCode, r.stderr).toBe(1);
+    expect(r.stdout).toMatch(/step second failed: exited with code 1\n  nbbuild: .*raises\.ipynb cell 2/);
+    expect(r.stdout).toContain("ValueError: value too large: 4.0");
+    expect(r.stdout).toMatch(/third\s+skipped/);
+  });
+
+  it("Ctrl-C stops and removes only the containers of this run", async () => {
+    const docker = new Docker();
+    const bystander = await docker.createContainer({ Image: BASE, Cmd: ["sleep", "120"], HostConfig: { NetworkMode: "none" } });
+    await bystander.start();
+    try {
+      const f = path.join(tmp, "sleepy.yaml");
+      await fs.writeFile(f, irYaml("sleepy-cli", {}, {
+        s1: { image: BASE, script: "import time\nprint('sleeping', flush=True)\ntime.sleep(300)" },
+        s2: { image: BASE, script: "import time\nprint('sleeping', flush=True)\ntime.sleep(300)" },
+      }));
+      const child = execa("node", [CLI, "run", f, "--parallel", "2"], { reject: false, timeout: 120_000 });
+      let seen = 0;
+      await new Promise<void>((resolve, reject) => {
+        const t = setTimeout(() => reject(new Error("steps never started")), 60_000);
+        child.stdout!.on("data", (c: Buffer) => {
+          seen += (c.toString().match(/\] sleeping/g) ?? []).length;
+          if (seen >= 2) {
+            clearTimeout(t);
+            resolve();
+          }
+        });
+      });
+      const running = await docker.listContainers({ filters: { label: ["nbbuild.pipeline=sleepy-cli"] } });
+      expect(running.length).toBe(2);
+      child.kill("SIGINT");
+      const r = await child;
+      expect(r.exitCode).toBe(130);
+      expect(r.stdout).toMatch(/s1\s+cancelled/);
+      expect(await docker.listContainers({ all: true, filters: { label: ["nbbuild.pipeline=sleepy-cli"] } })).toEqual([]);
+      expect((await bystander.inspect()).State.Running).toBe(true);
+    } finally {
+      await bystander.remove({ force: true });
+    }
+  });
+});

@@ -1,0 +1,36 @@
+import { describe, expect, it } from "vitest";
+import { hasCredentials, mergePipOptions, pipBuildArgs, pipOptionsFromEnv, publicPipOptions, stripCredentials } from "../../../src/render/pip.js";
+
+describe("pip options", () => {
+  const secretOpts = {
+    indexUrl: "http://user:s3cret@127.0.0.1:8080/simple",
+    extraIndexUrls: ["https://tok@pypi.example/simple"],
+    findLinks: ["/wheels"],
+  };
+
+  it("strips credentials from URLs", () => {
+    expect(stripCredentials("http://user:s3cret@127.0.0.1:8080/simple")).toBe("http://127.0.0.1:8080/simple");
+    expect(hasCredentials("https://tok@h/simple")).toBe(true);
+    expect(hasCredentials("https://h/simple")).toBe(false);
+  });
+
+  it("public options carry no secret and add trusted hosts for plain http", () => {
+    const pub = publicPipOptions(secretOpts);
+    expect(JSON.stringify(pub)).not.toMatch(/s3cret|tok@|user/);
+    expect(pub.trustedHosts).toEqual(["127.0.0.1"]);
+    expect(pub.indexUrl).toBe("http://127.0.0.1:8080/simple");
+  });
+
+  it("only the build args carry the credentials", () => {
+    const args = pipBuildArgs(secretOpts);
+    expect(args.NBBUILD_PIP_INDEX_URL).toBe(secretOpts.indexUrl);
+    expect(args.NBBUILD_PIP_EXTRA_INDEX_URL).toBe("https://tok@pypi.example/simple");
+    expect(args.NBBUILD_PIP_FIND_LINKS).toBe("/wheels");
+  });
+
+  it("flags win over PIP_* environment variables", () => {
+    const env = pipOptionsFromEnv({ PIP_INDEX_URL: "http://a/simple", PIP_EXTRA_INDEX_URL: "http://b/simple http://c/simple" });
+    expect(env.extraIndexUrls).toEqual(["http://b/simple", "http://c/simple"]);
+    expect(mergePipOptions({ indexUrl: "http://flag/simple" }, env)).toMatchObject({ indexUrl: "http://flag/simple", extraIndexUrls: env.extraIndexUrls });
+  });
+});

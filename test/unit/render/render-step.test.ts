@@ -1,0 +1,112 @@
+import { cpSync, mkdtempSync, mkdirSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { APP_DEPS, APP_SRC, IMAGE_UID } from "../../../src/contract.js";
+import { renderPlan, renderStep, stepBase } from "../../../src/render/render-step.js";
+import { handWinePlan } from "./wine-plan.js";
+
+const EXAMPLE = path.resolve(import.meta.dirname, "../../../examples/wine");
+const BASE = "127.0.0.1:5000/nbbuild/python@sha256:" + "a".repeat(64);
+const opts = { base: BASE, env: {} };
+
+function wineDir(): string {
+  const dir = mkdtempSync(path.join(tmpdir(), "nbbuild-render-"));
+  cpSync(EXAMPLE, dir, { recursive: true });
+  return dir;
+}
+const text = (files: { path: string; data: Buffer }[], p: string) => files.find((f) => f.path === p)!.data.toString("utf8");
+
+describe("renderStep", () => {
+  it("renders the folder, runner, step module and a non-root Containerfile", () => {
+    const dir = wineDir();
+    mkdirSync(path.join(dir, ".ipynb_checkpoints"));
+    writeFileSync(path.join(dir, ".ipynb_checkpoints", "wine-checkpoint.ipynb"), "{}");
+    mkdirSync(path.join(dir, ".nbbuild"));
+    writeFileSync(path.join(dir, ".nbbuild", "old.build.json"), "{}");
+    const plan = handWinePlan(dir);
+    const r = renderStep(plan, plan.steps[0]!, opts);
+    expect(r.files.map((f) => f.path).sort()).toEqual(
+      ["Containerfile", "nbbuild/runner.py", "nbbuild/step.py", "src/data/class_names.csv", "src/requirements.txt"].sort(),
+    );
+    expect(r.tag).toMatch(/^nbbuild\/wine-classification-load_data:[0-9a-f]{24}$/);
+    const cf = text(r.files, "Containerfile");
+    expect(cf).toContain(`FROM ${r.deps.tag}`);
+    expect(cf).toContain(`USER ${IMAGE_UID}`);
+    expect(cf).toContain(`WORKDIR ${APP_SRC}`);
+    expect(cf).toMatch(/"io\.nbbuild\.step"="load_data"/);
+    // The folder is copied before the code so a cell edit only invalidates the last layers.
+    expect(cf.indexOf("COPY --chown=1001:0 src/")).toBeLessThan(cf.indexOf("nbbuild/step.py"));
+    for (const f of r.files) expect(f.mode & 0o070, f.path).toBe((f.mode & 0o700) >> 3);
+    const deps = text(r.deps.files, "Containerfile");
+    expect(deps).toContain(`FROM ${BASE} AS install`);
+    expect(deps).toContain(`PYTHONPATH=${APP_DEPS}`);
+    expect(deps).toContain("HOME=/opt/app-root/src");
+    expect(deps).toMatch(/COPY --from=install --chown=1001:0 \/opt\/app-root\/ \/opt\/app-root\//);
+  });
+
+  it("collects requirements.txt, %pip lines and mapped imports into one dependency set per notebook", () => {
+    const plan = handWinePlan(wineDir());
+    plan.steps[2]!.requirements = ["xgboost==2.0.0"];
+    const all = renderPlan(plan, opts);
+    expect(new Set(all.map((r) => r.deps.tag)).size).toBe(1);
+    const d = all[0]!.deps;
+    expect(d.requirements).toEqual(["matplotlib", "pandas", "scikit-learn", "xgboost==2.0.0"]);
+    // sklearn is named by requirements.txt already; numpy only arrives through an import.
+    expect(d.imports).toEqual([{ module: "numpy", distribution: "numpy" }]);
+  });
+
+  it("is deterministic and content-addressed: one cell edit changes only its step", () => {
+    const dir = wineDir();
+    const plan = handWinePlan(dir);
+    const a = renderPlan(plan, opts);
+    const b = renderPlan(handWinePlan(dir), opts);
+    expect(b.map((r) => r.tag)).toEqual(a.map((r) => r.tag));
+    const edited = handWinePlan(dir);
+    const block = edited.steps.find((s) => s.name === "train_lr")!.code.at(-1)!;
+    block.source += "\nprint('changed')";
+    const c = renderPlan(edited, opts);
+    const changed = c.filter((r, i) => r.tag !== a[i]!.tag).map((r) => r.step);
+    expect(changed).toEqual(["train_lr"]);
+    expect(c.every((r, i) => r.deps.tag === a[i]!.deps.tag)).toBe(true);
+  });
+
+  it("keeps provenance labels out of the content hash", () => {
+    const plan = handWinePlan(wineDir());
+    const p1 = { source: "https://git.example/x.git", revision: "a".repeat(40), created: "2024-01-01T00:00:00Z", notebookDigest: "sha256:1" };
+    const p2 = { ...p1, revision: "b".repeat(40), notebookDigest: "sha256:2" };
+    const r1 = renderStep(plan, plan.steps[0]!, { ...opts, provenance: p1 });
+    const r2 = renderStep(plan, plan.steps[0]!, { ...opts, provenance: p2 });
+    expect(r1.contentHash).toBe(r2.contentHash);
+    expect(r1.labels["org.opencontainers.image.revision"]).toBe(p1.revision);
+    expect(text(r2.files, "Containerfile")).toContain(p2.revision);
+  });
+
+  it("never puts pip credentials in a rendered file, and hashes only the public options", () => {
+    const plan = handWinePlan(wineDir());
+    const secret = { indexUrl: "http://alice:hunter2@127.0.0.1:9999/simple" };
+    const other = { indexUrl: "http://bob:swordfish@127.0.0.1:9999/simple" };
+    const r = renderStep(plan, plan.steps[0]!, { ...opts, pip: secret });
+    for (const f of [...r.files, ...r.deps.files]) expect(f.data.toString("latin1")).not.toContain("hunter2");
+    expect(renderStep(plan, plan.steps[0]!, { ...opts, pip: other }).deps.hash).toBe(r.deps.hash);
+    expect(renderStep(plan, plan.steps[0]!, { ...opts, pip: { indexUrl: "http://127.0.0.1:1/simple" } }).deps.hash).not.toBe(r.deps.hash);
+  });
+
+  it("chooses the base: step image, --base, plan metadata, NBBUILD_BASE, default", () => {
+    const plan = handWinePlan(wineDir());
+    const s = plan.steps[0]!;
+    expect(stepBase(plan, s, { env: {} })).toBe("python:3.11-slim");
+    expect(stepBase(plan, s, { env: { NBBUILD_BASE: "env/base:1" } })).toBe("env/base:1");
+    expect(stepBase({ ...plan, baseImage: "meta/base:1" }, s, { env: { NBBUILD_BASE: "env/base:1" } })).toBe("meta/base:1");
+    expect(stepBase({ ...plan, baseImage: "meta/base:1" }, s, { base: "flag/base:1", env: {} })).toBe("flag/base:1");
+    expect(stepBase(plan, { ...s, image: "step/base:1" }, { base: "flag/base:1", env: {} })).toBe("step/base:1");
+  });
+
+  it("warns about a folder over 50 MB", () => {
+    const dir = wineDir();
+    writeFileSync(path.join(dir, "big.bin"), Buffer.alloc(51 * 1024 * 1024));
+    const plan = handWinePlan(dir);
+    const r = renderStep(plan, plan.steps[0]!, opts);
+    expect(r.diagnostics.map((d) => d.message).join("\n")).toMatch(/holds 51 MB/);
+  });
+});
