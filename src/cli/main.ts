@@ -17,6 +17,8 @@ program
   .name("nbbuild")
   .description("Notebook → per-step non-root images → KFP/Argo pipeline → local run")
   .version(VERSION)
+  // Program options only before the command, so `upload --version V` means the pipeline version.
+  .enablePositionalOptions()
   .showHelpAfterError();
 
 for (const register of [registerPlan, registerGraph, registerImage, registerPipeline, registerUpload, registerRun]) {

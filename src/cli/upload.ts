@@ -13,8 +13,8 @@ export function register(program: Command): void {
     .argument("<file>", "KFP pipeline YAML written by nbbuild pipeline")
     .requiredOption("--host <url>", "KFP API base URL (OpenShift AI: the ds-pipeline-<name> route)")
     .option("--name <name>", "pipeline name (default: the file's pipelineInfo.name)")
-    // Not `--version`: commander reads that as the global `nbbuild --version` anywhere on the line.
-    .option("--pipeline-version <name>", "version name when the pipeline exists (default: name + file hash)")
+    .option("--version <name>", "version name when the pipeline exists (default: name + file hash)")
+    .option("--pipeline-version <name>", "alias of --version")
     .option("--description <text>", "pipeline description")
     .option("--namespace <ns>", "KFP multi-user namespace for a new pipeline")
     .option("--token-env <VAR>", `environment variable holding the bearer token (default ${DEFAULT_TOKEN_ENV}; the token itself is never a flag)`)
@@ -24,7 +24,7 @@ export function register(program: Command): void {
     .option("--experiment <name>", "experiment for the run by name (created if missing), e.g. the notebook's Kale experiment_name")
     .option("--run-name <name>", "display name of the run")
     .action(async (file: string, o: {
-      host: string; name?: string; pipelineVersion?: string; description?: string; namespace?: string; tokenEnv?: string;
+      host: string; name?: string; version?: string; pipelineVersion?: string; description?: string; namespace?: string; tokenEnv?: string;
       run?: boolean; param?: string[]; experimentId?: string; experiment?: string; runName?: string;
     }) => {
       let text: string;
@@ -34,7 +34,7 @@ export function register(program: Command): void {
         throw NbbuildError.at({ file }, "cannot read the pipeline file", "write it first with `nbbuild pipeline NOTEBOOK -o FILE`");
       }
       const r = await uploadPipeline(file, text, {
-        host: o.host, name: o.name, version: o.pipelineVersion, description: o.description, namespace: o.namespace,
+        host: o.host, name: o.name, version: o.version ?? o.pipelineVersion, description: o.description, namespace: o.namespace,
         tokenEnv: o.tokenEnv, tokenEnvExplicit: o.tokenEnv !== undefined, run: o.run, params: o.param ?? [],
         experimentId: o.experimentId, experiment: o.experiment, runName: o.runName,
       });

@@ -110,7 +110,7 @@ function httpError(status: number, body: string, url: string, tokenSent: boolean
       return NbbuildError.at(at, `404 Not Found${said}`,
         "--host must be the base URL of the KFP API (on OpenShift AI the ds-pipeline-<name> route, e.g. https://ds-pipeline-dspa-<project>.apps.<cluster>), without /apis/... ; check the pipeline/experiment ids");
     case 409:
-      return NbbuildError.at(at, `409 Conflict: it already exists${said}`, "choose another name with --name, or another version name with --pipeline-version");
+      return NbbuildError.at(at, `409 Conflict: it already exists${said}`, "choose another name with --name, or another version name with --version");
     default:
       return NbbuildError.at(at, `HTTP ${status} from the KFP API${said}`,
         status === 400 ? "if the message mentions the pipeline spec, validate the file with `nbbuild pipeline`; an authorization message means the token lacks rights" : undefined);
@@ -218,7 +218,7 @@ export async function uploadPipeline(file: string, text: string, opts: UploadOpt
     const vr = await api.upload("/apis/v2beta1/pipelines/upload_version", { pipelineid: pipelineId, name: versionName, display_name: versionName, description }, text, filename);
     if (vr.status === 409) {
       throw NbbuildError.at({ file: vr.url }, `pipeline "${name}" already has a version named "${versionName}"${opts.version ? "" : " (the same file was uploaded before)"}`,
-        "pass --pipeline-version with a new version name to upload it again");
+        "pass --version with a new version name to upload it again");
     }
     const v = api.json(vr, vr.url);
     result = { pipelineId, pipelineVersionId: str(v.pipeline_version_id), created: "version", name, versionName: str(v.display_name) ?? versionName };

@@ -62,6 +62,25 @@ describe("nbbuild run (CLI)", () => {
     expect(r.stdout).toMatch(/third\s+skipped/);
   });
 
+  it("runs the pipeline.yaml that `nbbuild pipeline` writes, with the same result as the notebook", async () => {
+    const dir = path.join(tmp, "yaml");
+    await fs.mkdir(dir);
+    const nb = path.join(dir, "diamond.ipynb");
+    await fs.copyFile(path.join(REPO, "test/fixtures/equivalence/diamond.ipynb"), nb);
+    const viaNb = await execa("node", [CLI, "run", nb, "--build", "--base", BASE, "--json", "-p", "N=30"], { reject: false, timeout: 600_000 });
+    expect(viaNb.exitCode, viaNb.stderr).toBe(0);
+    const yamlFile = path.join(dir, "diamond.yaml");
+    const w = await execa("node", [CLI, "pipeline", nb, "-o", yamlFile], { reject: false, timeout: 120_000 });
+    expect(w.exitCode, w.stderr).toBe(0);
+    const viaYaml = await execa("node", [CLI, "run", yamlFile, "--json", "-p", "N=30"], { reject: false, timeout: 600_000 });
+    expect(viaYaml.exitCode, viaYaml.stderr).toBe(0);
+    const [a, b] = [JSON.parse(viaNb.stdout), JSON.parse(viaYaml.stdout)];
+    expect(Object.keys(b.metrics).sort()).toEqual(["score", "spread"]);
+    expect(b.metrics).toEqual(a.metrics);
+    expect(Object.keys(b.steps)).toEqual(Object.keys(a.steps));
+    expect(b.workdir.startsWith(path.join(dir, ".nbbuild", "runs"))).toBe(true);
+  });
+
   it("Ctrl-C stops and removes only the containers of this run", async () => {
     const docker = new Docker();
     const bystander = await docker.createContainer({ Image: BASE, Cmd: ["sleep", "120"], HostConfig: { NetworkMode: "none" } });

@@ -58,7 +58,7 @@ describe("uploadPipeline", () => {
     expect(api.requests.some((q) => q.method === "GET" && q.path === "/apis/v2beta1/pipelines/names/wine-classification")).toBe(true);
     const e = await err(uploadPipeline("wine.yaml", yamlText, { host: api.url, env: {} }));
     expect(e.problems[0]!.message).toMatch(/already has a version named/);
-    expect(e.problems[0]!.fix).toMatch(/--pipeline-version/);
+    expect(e.problems[0]!.fix).toMatch(/--version/);
     const r3 = await uploadPipeline("wine.yaml", yamlText, { host: api.url, env: {}, version: "v3" });
     expect(r3.versionName).toBe("v3");
   });
