@@ -21,7 +21,6 @@ import { loadPlan } from "../dist/plan/load.js";
 const STEPS = Number(process.env.STEPS ?? 10);
 const RUN = randomBytes(4).toString("hex");
 const PKG = "nbbuild-bench-pkg";
-const WHEEL = "nbbuild_bench_pkg-1.0.0-py3-none-any.whl";
 
 function baseRef() {
   if (process.env.NBBUILD_BASE) return process.env.NBBUILD_BASE;
@@ -31,31 +30,53 @@ function baseRef() {
   return m[1];
 }
 
-/** A small pure-Python wheel, written with python3's zipfile. */
-function makeWheel(dir) {
-  const file = join(dir, WHEEL);
+/** Dependency wheels of the bench requirement (a realistic requirement pulls in several). */
+const DEPS = Number(process.env.DEP_WHEELS ?? 8);
+/** Bytes of data per wheel (random, so zip cannot shrink it). */
+const PAYLOAD = Number(process.env.WHEEL_BYTES ?? 2_500_000);
+
+/** Writes the bench wheels with python3's zipfile: the package plus DEPS dependencies. */
+function makeWheels(dir) {
   execFileSync("python3", ["-c", `
-import base64, hashlib, sys, zipfile
-files = {"nbbuild_bench_pkg/__init__.py": "def answer():\\n    return 42\\n",
-  "nbbuild_bench_pkg-1.0.0.dist-info/METADATA": "Metadata-Version: 2.1\\nName: ${PKG}\\nVersion: 1.0.0\\n",
-  "nbbuild_bench_pkg-1.0.0.dist-info/WHEEL": "Wheel-Version: 1.0\\nGenerator: bench\\nRoot-Is-Purelib: true\\nTag: py3-none-any\\n"}
-d = lambda b: "sha256=" + base64.urlsafe_b64encode(hashlib.sha256(b).digest()).rstrip(b"=").decode()
-rec = "".join("%s,%s,%d\\n" % (n, d(c.encode()), len(c.encode())) for n, c in files.items()) + "nbbuild_bench_pkg-1.0.0.dist-info/RECORD,,\\n"
-with zipfile.ZipFile(sys.argv[1], "w") as z:
-    [z.writestr(n, c) for n, c in files.items()]
-    z.writestr("nbbuild_bench_pkg-1.0.0.dist-info/RECORD", rec)
-`, file]);
-  return readFileSync(file);
+import base64, hashlib, os, sys, zipfile
+out, deps, payload = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+def wheel(name, requires):
+    mod = name.replace("-", "_")
+    meta = "Metadata-Version: 2.1\\nName: %s\\nVersion: 1.0.0\\n" % name + "".join("Requires-Dist: %s\\n" % r for r in requires)
+    files = {mod + "/__init__.py": "def answer():\\n    return 42\\n",
+             mod + "/data.bin": base64.b64encode(os.urandom(payload * 3 // 4)).decode(),
+             mod + "-1.0.0.dist-info/METADATA": meta,
+             mod + "-1.0.0.dist-info/WHEEL": "Wheel-Version: 1.0\\nGenerator: bench\\nRoot-Is-Purelib: true\\nTag: py3-none-any\\n"}
+    d = lambda b: "sha256=" + base64.urlsafe_b64encode(hashlib.sha256(b).digest()).rstrip(b"=").decode()
+    rec = "".join("%s,%s,%d\\n" % (n, d(c.encode()), len(c.encode())) for n, c in files.items()) + mod + "-1.0.0.dist-info/RECORD,,\\n"
+    with zipfile.ZipFile(os.path.join(out, mod + "-1.0.0-py3-none-any.whl"), "w", zipfile.ZIP_DEFLATED) as z:
+        for n, c in files.items():
+            z.writestr(n, c)
+        z.writestr(mod + "-1.0.0.dist-info/RECORD", rec)
+names = ["nbbuild-bench-dep%d" % i for i in range(deps)]
+for n in names:
+    wheel(n, [])
+wheel("${PKG}", [n + "==1.0.0" for n in names])
+`, dir, String(DEPS), String(PAYLOAD)]);
+  const wheels = new Map();
+  for (let i = -1; i < DEPS; i++) {
+    const project = i < 0 ? PKG : `nbbuild-bench-dep${i}`;
+    const file = `${project.replace(/-/g, "_")}-1.0.0-py3-none-any.whl`;
+    wheels.set(project, { file, data: readFileSync(join(dir, file)) });
+  }
+  return wheels;
 }
 
-/** PEP 503 index for the one wheel on 127.0.0.1 (random port). */
-function serve(wheel) {
-  const sha = createHash("sha256").update(wheel).digest("hex");
+/** PEP 503 index for the bench wheels on 127.0.0.1 (random port). */
+function serve(wheels) {
   const server = createServer((req, res) => {
     const html = (b) => res.writeHead(200, { "Content-Type": "text/html" }).end(`<html><body>${b}</body></html>`);
-    if (req.url.startsWith(`/simple/${PKG}`)) return html(`<a href="/f/${WHEEL}#sha256=${sha}">${WHEEL}</a>`);
-    if (req.url.startsWith("/simple")) return html(`<a href="/simple/${PKG}/">${PKG}</a>`);
-    if (req.url === `/f/${WHEEL}`) return res.writeHead(200).end(wheel);
+    const project = /^\/simple\/([^/]+)\/?$/.exec(req.url)?.[1];
+    const w = project && wheels.get(project);
+    if (w) return html(`<a href="/f/${w.file}#sha256=${createHash("sha256").update(w.data).digest("hex")}">${w.file}</a>`);
+    if (req.url.startsWith("/simple")) return html([...wheels.keys()].map((p) => `<a href="/simple/${p}/">${p}</a>`).join(""));
+    const file = [...wheels.values()].find((x) => req.url === `/f/${x.file}`);
+    if (file) return res.writeHead(200).end(file.data);
     res.writeHead(404).end();
   });
   return new Promise((ok) => server.listen(0, "127.0.0.1", () => ok(server)));
@@ -101,11 +122,11 @@ async function naive(docker, base, indexUrl, dir) {
 async function main() {
   const base = baseRef();
   const dir = mkdtempSync(join(tmpdir(), "nbbuild-bench-"));
-  const server = await serve(makeWheel(dir));
+  const server = await serve(makeWheels(dir));
   const indexUrl = `http://127.0.0.1:${server.address().port}/simple`;
   const docker = new Dockerode();
   const engine = new DockerEngine(docker);
-  const opts = { engine, base, pip: { indexUrl }, concurrency: 2 };
+  const opts = { engine, base, pip: { indexUrl }, concurrency: Number(process.env.CONCURRENCY ?? 4), onEvent: process.env.VERBOSE ? (e) => console.error(JSON.stringify(e)) : undefined };
   const build = async () => buildImages(await loadPlan(join(dir, "bench.ipynb")), opts);
   const cachedCount = (rec) => Object.values(rec.steps).filter((s) => s.cached).length;
   try {
@@ -123,7 +144,7 @@ async function main() {
       ["one-cell edit", edit, `${STEPS - cachedCount(rec3)} rebuilt`, edit <= 3],
       ["naive (10 x pip)", naiveSeconds, `${STEPS} Dockerfiles, --no-cache`, true],
     ];
-    console.log(`image build bench (docker, ${STEPS}-step notebook, base ${base.slice(0, 60)}…)`);
+    console.log(`image build bench (docker, ${STEPS}-step notebook; requirement ${PKG} = ${DEPS + 1} wheels of ${(PAYLOAD / 1e6).toFixed(1)} MB from a 127.0.0.1 index)`);
     for (const [name, s, note] of rows) console.log(`  ${name.padEnd(18)} ${s.toFixed(2).padStart(7)} s   ${note}`);
     console.log(`  naive / cold = ${ratio.toFixed(1)}x (target >= 3)`);
     const ok = noop <= 1 && edit <= 3 && ratio >= 3 && STEPS - cachedCount(rec3) === 1;

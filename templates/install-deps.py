@@ -74,11 +74,15 @@ def fix_permissions(root):
             os.chmod(name, (mode & ~0o6070) | (user << 3))
 
 
-def install(need, target):
-    if subprocess.run([sys.executable, "-m", "pip", "--version"], capture_output=True).returncode != 0:
+def install(need, target, spec):
+    if importlib.util.find_spec("pip") is None:
         sys.exit("nbbuild: the base image has no pip (python3 -m pip); use a base image with pip")
     env = pip_env()
     cmd = [sys.executable, "-m", "pip", "install", "--no-warn-script-location"]
+    for folder in spec.get("findLinks", []):
+        cmd += ["--find-links", folder]
+    if spec.get("noIndex"):
+        cmd.append("--no-index")
     if sys.prefix != sys.base_prefix:
         # A virtualenv base: --user is refused, install into the target directly.
         subprocess.run(cmd + ["--target", target] + need, env=env, check=True)
@@ -108,7 +112,7 @@ def main():
             need.append(imp["distribution"])
     if need:
         print("nbbuild: installing " + " ".join(CREDENTIALS.sub(r"\1", n) for n in need), flush=True)
-        install(need, target)
+        install(need, target, spec)
     else:
         print("nbbuild: the base image satisfies every requirement", flush=True)
     with open(os.path.join(target, ".nbbuild-installed.json"), "w") as f:

@@ -35,6 +35,20 @@ export interface FlowResult {
   diagnostics: Diagnostic[];
   /** Names a step reads that nothing provides (warned about unless `collectUnresolved`). */
   unresolved: Map<string, string[]>;
+  /**
+   * Module names a step reads that an ancestor bound with an import: the step re-runs the import
+   * (modules are not data), in first-read order.
+   */
+  imports: Map<string, ReImport[]>;
+}
+
+/** An import a step repeats from an ancestor instead of receiving the module as a variable. */
+export interface ReImport {
+  name: string;
+  statement: string;
+  /** The step whose import this is, and the line in that step's code. */
+  from: string;
+  line: number;
 }
 
 /**
@@ -50,7 +64,7 @@ export function resolveFlow(steps: readonly FlowStep[], collectUnresolved = fals
   const definers = new Map<string, string[]>();
   for (const s of steps) for (const d of s.flow.defines) (definers.get(d) ?? definers.set(d, []).get(d)!).push(s.name);
 
-  const res: FlowResult = { inputs: new Map(), outputs: new Map(), after: new Map(), parameters: new Map(), problems: [], diagnostics: [], unresolved: new Map() };
+  const res: FlowResult = { inputs: new Map(), outputs: new Map(), after: new Map(), parameters: new Map(), problems: [], diagnostics: [], unresolved: new Map(), imports: new Map() };
   for (const s of steps) res.outputs.set(s.name, []);
 
   for (const s of steps) {
@@ -59,6 +73,7 @@ export function resolveFlow(steps: readonly FlowStep[], collectUnresolved = fals
     const params: string[] = [];
     const after = new Set(s.after);
     const unresolved: string[] = [];
+    const reimports: ReImport[] = [];
     const seen = new Set<string>();
     const lazy = new Set(s.flow.lazy);
     // (name, line, via) — `via` names the function whose call made the step read it
@@ -79,6 +94,11 @@ export function resolveFlow(steps: readonly FlowStep[], collectUnresolved = fals
       const all = definers.get(name) ?? [];
       const fromAnc = all.filter((d) => anc.has(d)).sort((a, b) => rank.get(b)! - rank.get(a)!);
       const producer = fromAnc[0];
+      const imported = producer ? byName.get(producer)!.flow.imports?.[name] : undefined;
+      if (producer && imported) {
+        reimports.push({ name, statement: imported.statement, from: producer, line: imported.line });
+        continue;
+      }
       if (producer) {
         inputs.push({ name, from: producer });
         after.add(producer);
@@ -121,6 +141,7 @@ export function resolveFlow(steps: readonly FlowStep[], collectUnresolved = fals
     res.parameters.set(s.name, params);
     res.after.set(s.name, [...after].sort());
     res.unresolved.set(s.name, unresolved);
+    res.imports.set(s.name, reimports);
   }
   for (const [k, v] of res.outputs) res.outputs.set(k, v.sort());
   return res;

@@ -21,6 +21,12 @@ export interface NameFlow {
   lazy: string[];
   /** Line (1-based) of the first read of each name in `reads`. */
   readLines: Record<string, number>;
+  /**
+   * Module-level names whose binding at the end is an import (`np` from `import numpy as np`):
+   * the statement binding just that name, and its line. A later step re-runs the import instead
+   * of receiving a module object as data.
+   */
+  imports: Record<string, { statement: string; line: number }>;
   /** True when the code does `from m import *` (unknown names may come from there). */
   starImport: boolean;
   /** 1-based lines where the parser found syntax it could not read. */
@@ -38,6 +44,35 @@ const NON_MUTATING_METHODS = new Set([
   "to_json", "to_parquet", "to_pickle", "to_excel", "savefig", "score", "predict", "predict_proba",
   "transform", "evaluate", "nunique", "unique", "value_counts", "corr", "isna", "isnull", "dump", "dumps",
   "write", "flush", "close", "read", "readlines",
+  "to_html", "to_markdown", "to_dict", "to_numpy", "tolist", "median", "var", "quantile", "mode",
+  "boxplot", "scatter", "bar", "barh", "pie", "kde", "decision_function", "get_params", "memory_usage",
+]);
+
+/**
+ * pandas-style methods that return a new object and change their own object only with
+ * `inplace=True`: as a bare statement without it they mutate nothing (`df.dropna()` only displays).
+ */
+const COPY_UNLESS_INPLACE = new Set([
+  "dropna", "fillna", "drop", "rename", "reset_index", "set_index", "sort_values", "sort_index",
+  "replace", "drop_duplicates", "query", "eval", "where", "mask", "interpolate", "clip", "ffill",
+  "bfill", "rename_axis", "set_axis", "astype", "apply", "map", "applymap", "merge", "groupby",
+  "pivot", "pivot_table", "melt", "assign", "round", "abs", "reindex", "pipe", "agg", "aggregate",
+  "filter", "select_dtypes", "isin", "nlargest", "nsmallest", "cumsum", "diff", "shift", "explode",
+  "duplicated", "stack", "unstack", "transpose", "add_prefix", "add_suffix", "convert_dtypes",
+  "infer_objects", "truncate", "tz_localize", "tz_convert", "between",
+]);
+
+/**
+ * Methods that change their object wherever they are called, also inside expressions
+ * (`Xt = scaler.fit_transform(X)` fits `scaler`; `x = stack.pop()` shortens `stack`) and on a
+ * part of it (`df["a"].fillna(0, inplace=True)`, `pipe.steps[0][1].fit(X)`).
+ */
+const ALWAYS_MUTATING = new Set([
+  "fit", "fit_transform", "fit_predict", "partial_fit", "fit_resample",
+  "append", "extend", "insert", "remove", "pop", "popitem", "clear", "update", "setdefault",
+  "discard", "sort", "reverse", "resize", "fill", "put", "setflags", "itemset",
+  "appendleft", "extendleft", "popleft", "rotate", "difference_update", "intersection_update",
+  "symmetric_difference_update", "set_params", "load_state_dict",
 ]);
 
 type ScopeKind = "module" | "function" | "class" | "comp";
@@ -59,6 +94,15 @@ class Analyzer {
   private readonly bound = new Map<string, true>();
   private readonly everBound = new Set<string>();
   private readonly mutated = new Set<string>();
+  /** Every mutation seen, in order (also of non-module names such as loop variables). */
+  private readonly mutationLog: string[] = [];
+  /** Module-level `NAME = [a, b, …]` lists/tuples of plain names: what a loop over NAME visits. */
+  private readonly containers = new Map<string, string[]>();
+  /**
+   * Module-level names whose latest binding is an import: the statement binding just that name.
+   * Method calls on them (`random.seed(0)`) change a module, never data.
+   */
+  private readonly importedAt = new Map<string, { statement: string; line: number }>();
   /** Free globals read inside function bodies (decided at the end). */
   private readonly deferred = new Map<string, number>();
   readonly functionFree: Record<string, string[]> = {};
@@ -116,6 +160,7 @@ class Analyzer {
       defines: [...this.bound.keys()],
       mutates: [...this.mutated],
       functionFree: this.functionFree,
+      imports: Object.fromEntries([...this.importedAt].filter(([n]) => this.bound.has(n))),
       lazy: this.lazy,
       readLines: this.readLines,
       starImport: this.starImport,
@@ -158,6 +203,7 @@ class Analyzer {
   /** Binds `name` in `scope` (module-level bindings are what the code defines). */
   private bind(name: string, scope: Scope): void {
     if (scope.kind === "module" || (scope.kind === "function" && scope.globals.has(name))) {
+      this.importedAt.delete(name);
       this.bound.set(name, true);
       this.everBound.add(name);
       return;
@@ -177,6 +223,7 @@ class Analyzer {
 
   /** `df[...] = …` / `df.x = …` / `df.append(…)`: a read of the object and a new version of it. */
   private mutate(name: string, node: SyntaxNode, scope: Scope): void {
+    this.mutationLog.push(name);
     this.read(name, node, scope);
     if (scope.kind === "module" || (scope.kind === "function" && scope.globals.has(name))) {
       if (!this.bound.has(name)) this.mutated.add(name);
@@ -219,6 +266,7 @@ class Analyzer {
         return this.matchStatement(node, scope);
       case "Body":
       case "MatchBody":
+      case "StatementGroup": // `a = 1; b = a` on one line
         return this.statements(node, scope);
       default:
         return this.generic(node, scope);
@@ -245,6 +293,15 @@ class Analyzer {
       return;
     }
     for (const n of value) this.expr(n, scope);
+    if (scope.kind === "module") {
+      // remember `data = [train, test]` so a loop over data that changes its items changes train and test
+      const elements = value.length === 1 ? this.plainNames(value[0]!) : undefined;
+      for (const seg of targets) {
+        if (seg.length !== 1 || seg[0]!.name !== "VariableName") continue;
+        if (elements) this.containers.set(this.text(seg[0]!), elements);
+        else this.containers.delete(this.text(seg[0]!));
+      }
+    }
     for (const seg of targets) {
       for (const n of seg) {
         if (n.name === "TypeDef") this.expr(n, scope);
@@ -266,7 +323,8 @@ class Analyzer {
 
   private expressionStatement(node: SyntaxNode, scope: Scope): void {
     this.generic(node, scope);
-    // A statement-level `name.method(…)` call is done for its effect on `name`.
+    // A statement-level `name.method(…)` call is done for its effect on `name`, unless the method
+    // is known to leave its object alone (or returns a changed copy and is not called inplace).
     const call = node.firstChild;
     if (call?.name !== "CallExpression") return;
     const callee = call.firstChild;
@@ -274,8 +332,38 @@ class Analyzer {
     const obj = callee.firstChild;
     const prop = callee.lastChild;
     if (obj?.name !== "VariableName" || prop?.name !== "PropertyName") return;
-    if (NON_MUTATING_METHODS.has(this.text(prop))) return;
+    const method = this.text(prop);
+    if (NON_MUTATING_METHODS.has(method) || this.importedAt.has(this.text(obj))) return;
+    if (COPY_UNLESS_INPLACE.has(method) && !this.inplace(call)) return;
     this.mutate(this.text(obj), obj, scope);
+  }
+
+  /** True when a call passes `inplace=True`. */
+  private inplace(call: SyntaxNode): boolean {
+    const args = call.getChild("ArgList");
+    for (let c = args?.firstChild ?? null; c; c = c.nextSibling) {
+      if (c.name === "VariableName" && this.text(c) === "inplace" && c.nextSibling?.name === "AssignOp") {
+        const v = c.nextSibling.nextSibling;
+        return !!v && this.text(v) === "True";
+      }
+    }
+    return false;
+  }
+
+  /**
+   * Any call of an always-mutating method (or one passed `inplace=True`) on a name or a part of it,
+   * wherever it appears: `Xt = scaler.fit_transform(X)`, `df["a"].fillna(0, inplace=True)`.
+   */
+  private callMutation(call: SyntaxNode, scope: Scope): void {
+    const callee = call.firstChild;
+    if (callee?.name !== "MemberExpression") return;
+    const prop = callee.lastChild;
+    if (prop?.name !== "PropertyName") return;
+    if (!ALWAYS_MUTATING.has(this.text(prop)) && !this.inplace(call)) return;
+    let root: SyntaxNode | null = callee.firstChild;
+    while (root?.name === "MemberExpression") root = root.firstChild;
+    if (root?.name !== "VariableName" || this.importedAt.has(this.text(root))) return;
+    this.mutate(this.text(root), root, scope);
   }
 
   /** Binds an assignment target: names, tuples/lists, starred names, subscripts and attributes. */
@@ -318,16 +406,46 @@ class Analyzer {
     // for TARGETS in ITER Body [else Body]
     const targets: SyntaxNode[] = [];
     const rest: SyntaxNode[] = [];
+    let iter: SyntaxNode | undefined;
     let phase: "pre" | "targets" | "iter" = "pre";
     for (let c = node.firstChild; c; c = c.nextSibling) {
       if (c.name === "for") phase = "targets";
       else if (c.name === "in" && phase === "targets") phase = "iter";
       else if (c.name === "Body") rest.push(c);
       else if (phase === "targets") targets.push(c);
-      else if (phase === "iter") this.expr(c, scope);
+      else if (phase === "iter") {
+        iter ??= c;
+        this.expr(c, scope);
+      }
     }
     for (const t of targets) this.target(t, scope);
+    const before = this.mutationLog.length;
     for (const b of rest) this.statements(b, scope);
+    // `for d in [train, test]: d["x"] = …` (or over `data = [train, test]`) changes train and test.
+    const loopVar = targets.length === 1 && targets[0]!.name === "VariableName" ? this.text(targets[0]!) : undefined;
+    if (loopVar && iter && this.mutationLog.slice(before).includes(loopVar)) {
+      for (const n of this.loopElements(iter)) this.mutate(n, iter, scope);
+    }
+  }
+
+  /** The plain names a loop over `iter` visits: a literal list/tuple of names, or a known container and its elements. */
+  private loopElements(iter: SyntaxNode): string[] {
+    if (iter.name === "VariableName") {
+      const name = this.text(iter);
+      return [name, ...(this.containers.get(name) ?? [])];
+    }
+    return this.plainNames(iter) ?? [];
+  }
+
+  /** The names of a list/tuple display holding only plain names (`[a, b]`, `(a, b)`), else undefined. */
+  private plainNames(node: SyntaxNode): string[] | undefined {
+    if (node.name !== "ArrayExpression" && node.name !== "TupleExpression" && node.name !== "ParenthesizedExpression") return undefined;
+    const out: string[] = [];
+    for (let c = node.firstChild; c; c = c.nextSibling) {
+      if (c.name === "VariableName") out.push(this.text(c));
+      else if (![",", "[", "]", "(", ")"].includes(c.name)) return undefined;
+    }
+    return out.length ? out : undefined;
   }
 
   /** with/try: expressions are read, the node after `as` is bound, bodies run in order. */
@@ -360,10 +478,24 @@ class Analyzer {
       else if (c.name === "*") this.starImport = true;
       else if (c.name !== "(" && c.name !== ")") names[names.length - 1]!.push(c);
     }
+    // `from X import` part, verbatim (relative dots included)
+    let fromPart = "";
+    if (isFrom) {
+      const imp = node.getChild("import");
+      if (imp) fromPart = this.src.slice(node.from, imp.from).trim().replace(/\s+/g, " ");
+    }
     for (const seg of names) {
       const asIdx = seg.findIndex((n) => n.name === "as");
       const nameNode = asIdx >= 0 ? seg[asIdx + 1] : seg.find((n) => n.name === "VariableName");
-      if (nameNode?.name === "VariableName") this.bind(this.text(nameNode), scope);
+      if (nameNode?.name === "VariableName") {
+        const name = this.text(nameNode);
+        this.bind(name, scope);
+        if (scope.kind === "module") {
+          const what = seg.map((n) => (n.name === "as" ? " as " : this.text(n))).join("").trim();
+          const statement = isFrom ? `${fromPart} import ${what}` : `import ${what}`;
+          this.importedAt.set(name, { statement, line: this.line(node) });
+        }
+      }
     }
   }
 
@@ -505,7 +637,20 @@ class Analyzer {
         return this.argList(node, scope);
       case "Body":
         return this.statements(node, scope);
+      case "CallExpression":
+        for (let c = node.firstChild; c; c = c.nextSibling) this.expr(c, scope);
+        return this.callMutation(node, scope);
+      case "ConditionalExpression": {
+        // `A if C else B` evaluates C first (a walrus in C binds before A reads it)
+        const kids: SyntaxNode[] = [];
+        for (let c = node.firstChild; c; c = c.nextSibling) kids.push(c);
+        const cond = kids.findIndex((k) => k.name === "if") + 1;
+        if (cond > 0 && kids[cond]) this.expr(kids[cond]!, scope);
+        kids.forEach((k, i) => i !== cond && this.expr(k, scope));
+        return;
+      }
       default:
+        // includes FormatString: `{…}` replacements and nested specs are expressions of this scope
         for (let c = node.firstChild; c; c = c.nextSibling) this.expr(c, scope);
     }
   }

@@ -1,11 +1,11 @@
-import type { Engine, ImageInfo } from "../engines/engine.js";
+import type { BuildContextFiles, Engine, ImageInfo } from "../engines/engine.js";
 import { NbbuildError, type Problem } from "../errors.js";
 import type { Diagnostic, Plan } from "../plan/types.js";
 import { hashJson } from "../render/hash.js";
 import { pipBuildArgs, type PipOptions } from "../render/pip.js";
 import { readProvenance } from "../render/provenance.js";
 import { renderPlan, repoComponent, stepBase } from "../render/render-step.js";
-import type { DependencyContext, RenderedStep, ResolvedBase } from "../render/types.js";
+import type { RenderedStep, ResolvedBase } from "../render/types.js";
 import { remoteDigest } from "../registry/client.js";
 import { mapLimit } from "./pool.js";
 import { writeBuildRecord } from "./record.js";
@@ -13,7 +13,7 @@ import { BUILD_RECORD_VERSION, type BuildRecord, type StepImage } from "./record
 
 /** One progress event of a build; the CLI turns these into lines. */
 export interface BuildEvent {
-  /** Step name, or `deps <tag>` for a dependency image. */
+  /** Step name, or `deps <tag>` / `src <tag>` for a dependency or folder image. */
   subject: string;
   state: "cached" | "building" | "built" | "pushing" | "pushed" | "failed";
   seconds?: number;
@@ -31,7 +31,7 @@ export interface BuildImagesOptions {
   requirementsFile?: string;
   /** Pip settings (may carry credentials; they only reach the install stage's build args). */
   pip?: PipOptions;
-  /** Step images built at once (default 2). */
+  /** Step images built at once (default 4: builds mostly wait on the engine's disk work). */
   concurrency?: number;
   onEvent?: (e: BuildEvent) => void;
   /** Receives build output lines (credentials redacted). */
@@ -61,7 +61,7 @@ async function resolveBases(plan: Plan, opts: BuildImagesOptions): Promise<Recor
     const repo = repositoryOf(ref);
     const known = info.repoDigests.find((d) => repositoryOf(d) === repo || repositoryOf(d) === `docker.io/library/${repo}`);
     const digest = pinned ?? (known ? known.slice(known.indexOf("@") + 1) : undefined);
-    out[ref] = { ref: digest && known ? known : ref, digest, id: info.id };
+    out[ref] = { ref: digest && known ? known : ref, digest, id: info.id, user: info.user };
   }
   return out;
 }
@@ -93,32 +93,42 @@ export async function buildImages(plan: Plan, opts: BuildImagesOptions): Promise
   for (const r of rendered) for (const d of r.diagnostics) opts.onDiagnostic?.(d);
 
   const problems: Problem[] = [];
-  const buildArgs = pipBuildArgs(opts.pip ?? {});
-  const deps = new Map<string, DependencyContext>();
-  for (const r of rendered) deps.set(r.deps.tag, r.deps);
-  const depsFailed = new Set<string>();
-  await mapLimit([...deps.values()], 2, async (d) => {
-    if (await engine.inspect(d.tag)) return event({ subject: `deps ${d.tag}`, state: "cached" });
-    const t0 = performance.now();
-    event({ subject: `deps ${d.tag}`, state: "building", detail: [...d.requirements, ...d.imports.map((i) => i.distribution)].join(" ") });
-    try {
-      await engine.build(d, d.tag, { buildArgs, network: "host", onLog: (l) => opts.onLog?.(`deps ${d.tag}`, l) });
-      event({ subject: `deps ${d.tag}`, state: "built", seconds: since(t0) });
-    } catch (err) {
-      depsFailed.add(d.tag);
-      event({ subject: `deps ${d.tag}`, state: "failed", seconds: since(t0) });
-      const users = rendered.filter((r) => r.deps.tag === d.tag).map((r) => r.step);
-      problems.push({
-        location: stepLocation(plan, users[0]!),
-        message: `installing the dependencies of step(s) ${users.join(", ")} failed: ${(err as Error).message}`,
-        fix: "check the requirements (requirements.txt, %pip lines, imports) and the pip index options",
-      });
+  const failed = new Set<string>();
+  /** Builds the distinct shared images of one tier (dependency or folder images) not present yet. */
+  const ensureShared = async (kind: "deps" | "src", pick: (r: RenderedStep) => (BuildContextFiles & { tag: string }) | undefined, buildArgs: Record<string, string>) => {
+    const unique = new Map<string, BuildContextFiles & { tag: string }>();
+    for (const r of rendered) {
+      const c = pick(r);
+      if (c && !failed.has(r.deps.tag)) unique.set(c.tag, c);
     }
-  });
+    await mapLimit([...unique.values()], 2, async (c) => {
+      const subject = `${kind} ${c.tag}`;
+      if (await engine.inspect(c.tag)) return event({ subject, state: "cached" });
+      const t0 = performance.now();
+      event({ subject, state: "building" });
+      try {
+        await engine.build(c, c.tag, { buildArgs, network: kind === "deps" ? "host" : "none", onLog: (l) => opts.onLog?.(subject, l) });
+        event({ subject, state: "built", seconds: since(t0) });
+      } catch (err) {
+        failed.add(c.tag);
+        event({ subject, state: "failed", seconds: since(t0) });
+        const users = rendered.filter((r) => pick(r)?.tag === c.tag).map((r) => r.step);
+        problems.push({
+          location: stepLocation(plan, users[0]!),
+          message: kind === "deps"
+            ? `installing the dependencies of step(s) ${users.join(", ")} failed: ${(err as Error).message}`
+            : `copying the folder of step(s) ${users.join(", ")} failed: ${(err as Error).message}`,
+          ...(kind === "deps" ? { fix: "check the requirements (requirements.txt, %pip lines, imports) and the pip index options" } : {}),
+        });
+      }
+    });
+  };
+  await ensureShared("deps", (r) => r.deps, pipBuildArgs(opts.pip ?? {}));
+  await ensureShared("src", (r) => (failed.has(r.deps.tag) ? undefined : r.folder), {});
 
   const steps: Record<string, StepImage> = {};
-  await mapLimit(rendered, opts.concurrency ?? 2, async (r: RenderedStep) => {
-    if (depsFailed.has(r.deps.tag)) return;
+  await mapLimit(rendered, opts.concurrency ?? 4, async (r: RenderedStep) => {
+    if (failed.has(r.deps.tag) || (r.folder && failed.has(r.folder.tag))) return;
     const t0 = performance.now();
     try {
       let info = await engine.inspect(r.tag);

@@ -20,13 +20,14 @@ export function register(program: Command): void {
     .option("--requirements <file>", "requirements file (default: requirements.txt beside the notebook)")
     .option("--index-url <url>", "pip index URL (credentials allowed: they never reach the image)")
     .option("--extra-index-url <url>", "extra pip index URL (repeatable)", collect)
-    .option("--find-links <url>", "pip --find-links location (repeatable)", collect)
-    .option("--concurrency <n>", "step images built at once", "2")
+    .option("--find-links <url|dir>", "pip --find-links URL, or a local folder copied into the build (repeatable)", collect)
+    .option("--no-index", "ignore package indexes: install only from --find-links")
+    .option("--concurrency <n>", "step images built at once", "4")
     .option("--json", "print the build record as JSON on stdout")
     .option("--quiet", "print nothing but errors (and --json output)")
     .action(async (file: string, o: {
       engine: string; base?: string; push?: string; requirements?: string; indexUrl?: string;
-      extraIndexUrl?: string[]; findLinks?: string[]; concurrency: string; json?: boolean; quiet?: boolean;
+      extraIndexUrl?: string[]; findLinks?: string[]; index?: boolean; concurrency: string; json?: boolean; quiet?: boolean;
     }) => {
       const say = (line: string) => { if (!o.quiet) process.stderr.write(`${line}\n`); };
       const plan = await loadPlan(file, { baseImage: o.base });
@@ -37,8 +38,8 @@ export function register(program: Command): void {
           base: o.base,
           push: o.push,
           requirementsFile: o.requirements,
-          pip: mergePipOptions({ indexUrl: o.indexUrl, extraIndexUrls: o.extraIndexUrl, findLinks: o.findLinks }, pipOptionsFromEnv()),
-          concurrency: Math.max(1, Number.parseInt(o.concurrency, 10) || 2),
+          pip: mergePipOptions({ indexUrl: o.indexUrl, extraIndexUrls: o.extraIndexUrl, findLinks: o.findLinks, noIndex: o.index === false ? true : undefined }, pipOptionsFromEnv()),
+          concurrency: Math.max(1, Number.parseInt(o.concurrency, 10) || 4),
           onEvent: (e) => { const l = formatEvent(e); if (l) say(l); },
           onDiagnostic: (d) => say(`warning: ${formatLocation(d.location)}: ${d.message}`),
         });

@@ -62,21 +62,15 @@ export abstract class ContainersCliEngine implements Engine {
     return child;
   }
 
+  /** Parses the tool's image inspection output (formats differ between buildah and podman). */
+  protected abstract parseInspect(stdout: string, ref: string): ImageInfo;
+  /** Arguments that inspect an image. */
+  protected abstract inspectArgs(ref: string): string[];
+
   async inspect(ref: string): Promise<ImageInfo | undefined> {
-    const r = await this.run(["inspect", "--type", "image", ref]);
+    const r = await this.run(this.inspectArgs(ref));
     if (r.exitCode !== 0) return undefined;
-    const d = JSON.parse(r.stdout) as {
-      FromImageID: string;
-      FromImageDigest?: string;
-      OCIv1?: { config?: { User?: string; Labels?: Record<string, string> } };
-    };
-    const repo = ref.includes("@") ? ref.slice(0, ref.indexOf("@")) : ref.replace(/:[^:/]+$/, "");
-    return {
-      id: d.FromImageID.startsWith("sha256:") ? d.FromImageID : `sha256:${d.FromImageID}`,
-      repoDigests: d.FromImageDigest ? [`${repo}@${d.FromImageDigest}`] : [],
-      user: d.OCIv1?.config?.User ?? "",
-      labels: d.OCIv1?.config?.Labels ?? {},
-    };
+    return this.parseInspect(String(r.stdout), ref);
   }
 
   async pull(ref: string): Promise<ImageInfo> {

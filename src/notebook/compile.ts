@@ -4,7 +4,7 @@ import { resolveFlow, type FlowStep } from "../analysis/flow.js";
 import { fileHints } from "../analysis/hints.js";
 import { NbbuildError, type Problem } from "../errors.js";
 import { findCycle, topoSort } from "../plan/dag.js";
-import { PLAN_SCHEMA_VERSION, type Metric, type Plan, type PlanOptions, type Step, type VolumeMount } from "../plan/types.js";
+import { PLAN_SCHEMA_VERSION, type CodeBlock, type Metric, type Plan, type PlanOptions, type Step, type VolumeMount } from "../plan/types.js";
 import { flatten } from "./compose.js";
 import { dnsName } from "./metadata.js";
 import { cellLoc } from "./split.js";
@@ -13,8 +13,23 @@ import { compileNotebook, flowStepOf, type DraftStep } from "./unit.js";
 const sortedRecord = (r: Record<string, string>): Record<string, string> =>
   Object.fromEntries(Object.entries(r).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 
-function toStep(d: DraftStep, after: string[], flow: ReturnType<typeof resolveFlow>, metrics: string[], paramOrder: string[]): Step {
-  const code = [...d.shared.blocks, ...d.own];
+/** Imports a step repeats from its ancestors' cells (modules are re-imported, never passed as data). */
+function reimportBlocks(d: DraftStep, flow: ReturnType<typeof resolveFlow>, byName: ReadonlyMap<string, DraftStep>): CodeBlock[] {
+  const blocks: CodeBlock[] = [];
+  for (const r of flow.imports.get(d.name) ?? []) {
+    const producer = byName.get(r.from)!;
+    const loc = producer.locate(r.line);
+    const cell = producer.draft.cells.find((c) => c.cell.index === loc.cellIndex)?.cell ?? producer.draft.first;
+    const last = blocks[blocks.length - 1];
+    if (last && last.file === producer.nb.file && last.cell.index === cell.index) last.source += `\n${r.statement}`;
+    else blocks.push({ role: "imports", file: producer.nb.file, cell: { index: cell.index, id: cell.id }, source: r.statement });
+  }
+  return blocks;
+}
+
+function toStep(d: DraftStep, after: string[], flow: ReturnType<typeof resolveFlow>, metrics: string[], paramOrder: string[], byName: ReadonlyMap<string, DraftStep>): Step {
+  const sharedImports = d.shared.blocks.filter((b) => b.role === "imports");
+  const code = [...sharedImports, ...reimportBlocks(d, flow, byName), ...d.shared.blocks.filter((b) => b.role !== "imports"), ...d.own];
   const volumes: VolumeMount[] = d.volumes.map((v) => ({ ...v }));
   const params = flow.parameters.get(d.name) ?? [];
   const step: Step = {
@@ -108,7 +123,7 @@ export async function planNotebook(file: string, options: PlanOptions = {}): Pro
   if (problems.length) throw new NbbuildError(problems);
 
   const paramOrder = flat.params.map((p) => p.name);
-  const steps = finalOrder.map((n) => toStep(byName.get(n)!, flow.after.get(n) ?? [], flow, stepMetrics.get(n) ?? [], paramOrder));
+  const steps = finalOrder.map((n) => toStep(byName.get(n)!, flow.after.get(n) ?? [], flow, stepMetrics.get(n) ?? [], paramOrder, byName));
   for (const c of root.split.unassigned) {
     diagnostics.push({ level: "info", message: "this cell comes before the first tag, so it belongs to no step and does not run in the pipeline", location: { file: root.nb.file, cellIndex: c.index, cellId: c.id } });
   }

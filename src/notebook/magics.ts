@@ -11,12 +11,15 @@ import type { Location, Problem } from "../errors.js";
 export interface Rewritten {
   source: string;
   requirements: string[];
+  /** What was dropped or changed on purpose (shown as info diagnostics); absent when nothing was. */
+  notes?: string[];
 }
 
 const SUBPROCESS = '__import__("subprocess")';
 const DROPPED_LINE = new Set(["matplotlib", "config", "autoreload", "reload_ext", "who", "whos", "lsmagic", "pylab"]);
 const UNWRAP_CELL = new Set(["time", "timeit", "capture", "prun"]);
 const DISPLAY_CELL = new Set(["html", "HTML", "markdown", "latex", "javascript", "js", "svg"]);
+const OS = '__import__("os")';
 const FIX_MAGIC = "rewrite the line as plain Python (e.g. a subprocess call or an import), or tag the cell `skip` if it is not part of the pipeline";
 
 /** A Python string literal for `s` (JSON escapes are valid Python escapes). */
@@ -88,9 +91,21 @@ export function rewriteMagics(source: string, ctx: MagicContext, problems: Probl
       return { source: [head, inner.source].join("\n"), requirements: inner.requirements };
     }
     if (DISPLAY_CELL.has(name)) {
-      return { source: lines.map((l, i) => (i === 0 ? `# nbbuild: dropped display-only %%${name} cell` : `# ${l}`)).join("\n"), requirements };
+      return {
+        source: lines.map((l, i) => (i === 0 ? `# nbbuild: dropped display-only %%${name} cell` : `# ${l}`)).join("\n"),
+        requirements,
+        notes: [`dropped the display-only %%${name} cell (it only renders in a notebook front end)`],
+      };
     }
-    bad(0, `unsupported cell magic %%${name}`, name === "writefile" ? "commit the file beside the notebook instead, or write it with open(path, 'w').write(...)" : FIX_MAGIC);
+    if (name === "writefile") {
+      const w = writefile(args, body);
+      if (typeof w === "string") {
+        bad(0, w, "write %%writefile [-a] PATH (quote a path with spaces)");
+        return { source, requirements };
+      }
+      return { source: w.source, requirements, notes: [w.note] };
+    }
+    bad(0, `unsupported cell magic %%${name}`, FIX_MAGIC);
     return { source, requirements };
   }
 
@@ -167,14 +182,59 @@ export function rewriteMagics(source: string, ctx: MagicContext, problems: Probl
       }
       return `${indent}${stmt}`;
     }
-    if (name === "env") {
-      const kv = /^([A-Za-z_]\w*)\s*[= ]\s*(.*)$/.exec(args.trim());
-      if (kv) return `${indent}__import__("os").environ[${pyString(kv[1]!)}] = ${pyString(kv[2]!)}`;
-      bad(i, `%env without NAME=VALUE: ${body.trim()}`, "write %env NAME=VALUE or set os.environ directly");
+    if (name === "env" || name === "set_env") {
+      // IPython splits at the first "=" when there is one, else at the first space.
+      const a = args.trim();
+      const kv = a.includes("=") ? /^([A-Za-z_]\w*)\s*=\s*(.*)$/.exec(a) : /^([A-Za-z_]\w*)\s+(.+)$/.exec(a);
+      if (kv) return `${indent}${OS}.environ[${pyString(kv[1]!)}] = ${shellLiteral(kv[2]!)}`;
+      bad(i, `%${name} without NAME=VALUE: ${body.trim()}`, "write %env NAME=VALUE (or %env NAME VALUE), or set os.environ directly");
       return line;
     }
+    if (name === "cd") {
+      const words = shellWords(args.trim());
+      const quiet = words[0] === "-q";
+      const dir = quiet ? words.slice(1) : words;
+      if (dir.length !== 1 || dir[0]!.startsWith("-")) {
+        bad(i, `%cd needs exactly one folder: ${body.trim()}`, "write %cd FOLDER (relative to the notebook's folder), or call os.chdir(...)");
+        return line;
+      }
+      const chdir = `${OS}.chdir(${OS}.path.expanduser(${shellLiteral(dir[0]!)}))`;
+      return `${indent}${chdir}${quiet ? "" : `; print(${OS}.getcwd())`}`;
+    }
+    if (name === "pwd" && !args.trim()) return `${indent}print(${OS}.getcwd())`;
     bad(i, `unsupported magic %${name}`);
     return line;
   });
   return { source: out.join("\n"), requirements };
+}
+
+/**
+ * `%%writefile [-a|--append] PATH` as IPython runs it: the body (with a final newline) written or
+ * appended verbatim to PATH relative to the working dir, with IPython's "Writing PATH" message.
+ * Returns the Python (as many lines as the cell) and a note, or an error message.
+ */
+function writefile(args: string, body: string[]): { source: string; note: string } | string {
+  const words = shellWords(args.trim());
+  const append = words.some((w) => w === "-a" || w === "--append");
+  const rest = words.filter((w) => w !== "-a" && w !== "--append");
+  if (rest.length !== 1 || rest[0]!.startsWith("-")) return `%%writefile needs exactly one file path (got ${JSON.stringify(args.trim())})`;
+  const file = rest[0]!;
+  const text = body.join("\n");
+  const content = body.length === 0 ? "" : text.endsWith("\n") ? text : text + "\n";
+  const path = file.startsWith("~") ? `${OS}.path.expanduser(${pyString(file)})` : pyString(file);
+  const verb = append ? "Appending to " : "Overwriting ";
+  const message = `print((${pyString(verb)} if ${OS}.path.exists(${path}) else "Writing ") + ${pyString(file)})`;
+  const head = `${message}; (lambda f: (f.write(`;
+  const tail = `), f.close()))(open(${path}, ${pyString(append ? "a" : "w")}, encoding="utf-8"))`;
+  let source: string;
+  if (body.length > 0 && !text.includes("'''") && !/[\\']$/.test(text) && !text.includes("\r")) {
+    // A raw triple-quoted string keeps the body readable, each line where it was.
+    // (it opens on the magic's line, so the literal starts with a newline that [1:] removes)
+    const out = [`${head}r'''`, ...body];
+    out[out.length - 1] += `'''[1:]${content === text ? "" : ' + "\\n"'}${tail}`;
+    source = out.join("\n");
+  } else {
+    source = [`${head}${pyString(content)}${tail}`, ...body.map(() => "")].join("\n");
+  }
+  return { source, note: `%%writefile ${file}: the cell ${append ? "appends" : "writes"} its body to ${file} (relative to the working dir) when the step runs` };
 }

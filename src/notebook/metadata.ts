@@ -11,15 +11,18 @@ export interface KaleMeta {
   baseImage?: string;
   stepsDefaults: StepConfig;
   volumes: VolumeMount[];
+  /** Things the metadata asks for that nbbuild deliberately does not do (shown as warnings). */
+  notes: string[];
 }
 
 const str = (v: unknown): string | undefined => (typeof v === "string" && v.trim() ? v.trim() : undefined);
 
 /**
  * Kale volumes: `{mount_point, name, type: "pvc" | "new_pvc" | "pv" | "clone", ...}`; our own
- * `{pvc, mountPath, subPath?, readOnly?}` is accepted too. Only existing PVCs can be mounted.
+ * `{pvc, mountPath, subPath?, readOnly?}` is accepted too. Only existing PVCs can be mounted;
+ * Rok "clone" volumes (snapshots of the notebook server) are skipped with a note.
  */
-function parseVolumes(raw: unknown, loc: Location, problems: Problem[]): VolumeMount[] {
+function parseVolumes(raw: unknown, loc: Location, problems: Problem[], notes: string[]): VolumeMount[] {
   if (raw === undefined || raw === null) return [];
   if (!Array.isArray(raw)) {
     problems.push({ location: loc, message: "kubeflow_notebook.volumes must be a list", fix: 'e.g. "volumes": [{"type": "pvc", "name": "data", "mount_point": "/data"}]' });
@@ -32,6 +35,11 @@ function parseVolumes(raw: unknown, loc: Location, problems: Problem[]): VolumeM
     const pvc = str(o["pvc"]) ?? str(o["name"]);
     const mountPath = str(o["mountPath"]) ?? str(o["mount_point"]);
     const where = `kubeflow_notebook.volumes[${i}]`;
+    if (type === "clone") {
+      // Kale+Rok snapshots the notebook server's volumes; nbbuild bakes the notebook's folder into each image instead.
+      notes.push(`${where}: the Rok "clone" volume ${pvc ?? "?"} at ${mountPath ?? "?"} is not recreated; the notebook's folder is baked into every step image as its working dir (use {"type": "pvc", ...} to mount shared storage)`);
+      return;
+    }
     if (type !== "pvc" && type !== "new_pvc") {
       problems.push({ location: loc, message: `${where}: volume type ${JSON.stringify(type ?? "missing")} is not supported`, fix: 'create the claim beforehand and use {"type": "pvc", "name": CLAIM, "mount_point": PATH}' });
       return;
@@ -54,13 +62,15 @@ export function readKaleMeta(metadata: Record<string, unknown>, file: string, pr
   const raw = metadata["kubeflow_notebook"];
   const k = (typeof raw === "object" && raw !== null && !Array.isArray(raw) ? raw : {}) as Record<string, unknown>;
   const loc: Location = { file };
+  const notes: string[] = [];
   return {
     pipelineName: str(k["pipeline_name"]),
     description: str(k["pipeline_description"]),
     experiment: str(k["experiment_name"]),
     baseImage: str(k["docker_image"]) ?? str(k["base_image"]),
     stepsDefaults: parseStepsDefaults(k["steps_defaults"], loc, problems),
-    volumes: parseVolumes(k["volumes"], loc, problems),
+    volumes: parseVolumes(k["volumes"], loc, problems, notes),
+    notes,
   };
 }
 

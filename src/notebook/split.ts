@@ -15,6 +15,8 @@ export interface CodeCell {
   cell: NbCell;
   source: string;
   requirements: string[];
+  /** Deliberate rewrites worth telling the user about (info diagnostics). */
+  notes?: string[];
 }
 
 /** A step as the tags describe it, before data flow. */
@@ -69,7 +71,7 @@ export function splitNotebook(nb: Notebook, stem: string, problems: Problem[]): 
   const code = nb.cells.filter((c) => c.type === "code");
   const rewrite = (cell: NbCell): CodeCell => {
     const r = rewriteMagics(cell.source, { loc: cellLoc(nb, cell), notebookDir }, problems);
-    return { cell, source: r.source, requirements: r.requirements };
+    return { cell, source: r.source, requirements: r.requirements, ...(r.notes ? { notes: r.notes } : {}) };
   };
 
   // A notebook without any tag (other than skip) is one step named after the file.

@@ -123,6 +123,10 @@ export async function compileNotebook(abs: string, ctx: Context, problems: Probl
   const split = splitNotebook(nb, ctx.stemOverride ?? stem, problems);
   const meta = readKaleMeta(nb.metadata, file, problems);
   const dir = posix(relative(ctx.rootDir, dirname(abs))) || ".";
+  for (const note of meta.notes) diagnostics.push({ level: "warning", message: note, location: { file } });
+  for (const c of [...split.imports, ...split.functions, ...split.steps.flatMap((d) => d.cells)]) {
+    for (const note of c.notes ?? []) diagnostics.push({ level: "info", message: note, location: cellLoc(nb, c.cell) });
+  }
 
   const params: Parameter[] = [];
   for (const c of split.parameters) {

@@ -5,10 +5,25 @@ import type { Plan, Step } from "./types.js";
 const list = (xs: readonly string[]) => (xs.length ? xs.join(", ") : "-");
 const kv = (r: Record<string, string>) => Object.entries(r).map(([k, v]) => `${k}=${v}`).join(", ");
 
+/** Where a step's code comes from: its cells (and notebook, when not the plan's), a script, an Elyra node. */
+function origin(s: Step, plan: Plan): string {
+  const node = s.source.node ? `; node ${s.source.node}` : "";
+  if (s.kind === "script") return `script ${s.script ?? s.source.file}${node}`;
+  let cellRefs = s.source.cells ?? [];
+  let file = s.source.file;
+  if (!cellRefs.length && s.source.node) {
+    // An Elyra notebook node: the step's own cells live in the node's notebook.
+    const own = s.code.filter((b) => b.role === "step");
+    cellRefs = own.map((b) => b.cell);
+    file = own[0]?.file ?? s.code[0]?.file ?? file;
+  }
+  const cells = cellRefs.map((c) => String(c.index));
+  const where = file !== plan.source.file ? ` in ${file}` : "";
+  return `cell${cells.length === 1 ? "" : "s"} ${list(cells)}${where}${node}`;
+}
+
 function stepLines(s: Step, i: number, plan: Plan): string[] {
-  const cells = (s.source.cells ?? []).map((c) => String(c.index));
-  const file = s.source.file !== plan.source.file ? ` in ${s.source.file}` : "";
-  const out = [`  ${i + 1}. ${s.name}  (cell${cells.length === 1 ? "" : "s"} ${list(cells)}${file})`];
+  const out = [`  ${i + 1}. ${s.name}  (${origin(s, plan)})`];
   const row = (label: string, value: string) => out.push(`       ${label.padEnd(13)}${value}`);
   row("after:", list(s.after));
   row("inputs:", list(s.inputs.map((x) => `${x.name} <- ${x.from}`)));

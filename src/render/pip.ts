@@ -8,8 +8,16 @@
 export interface PipOptions {
   indexUrl?: string;
   extraIndexUrls?: string[];
+  /** URLs, or local directories (copied into the install stage's context). */
   findLinks?: string[];
   trustedHosts?: string[];
+  /** Ignore package indexes (only --find-links locations). */
+  noIndex?: boolean;
+}
+
+/** True for a URL (`scheme://…`), false for a local path. */
+export function isUrl(value: string): boolean {
+  return /^[a-z][a-z0-9+.-]*:\/\//i.test(value);
 }
 
 /** Removes `user:password@` from a URL (and from any URL inside a space-separated list). */
@@ -22,14 +30,20 @@ export function hasCredentials(value: string): boolean {
   return stripCredentials(value) !== value;
 }
 
-/** Pip options from the environment (PIP_INDEX_URL, PIP_EXTRA_INDEX_URL, PIP_FIND_LINKS, PIP_TRUSTED_HOST). */
+/**
+ * Pip options from the environment (PIP_INDEX_URL, PIP_EXTRA_INDEX_URL, PIP_FIND_LINKS,
+ * PIP_TRUSTED_HOST, PIP_NO_INDEX). Local paths in PIP_FIND_LINKS are skipped: they describe the
+ * host, which the build cannot see; pass a folder with --find-links to copy it into the build.
+ */
 export function pipOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): PipOptions {
   const list = (v: string | undefined) => (v ? v.split(/\s+/).filter(Boolean) : undefined);
+  const findLinks = list(env.PIP_FIND_LINKS)?.filter(isUrl);
   return {
     indexUrl: env.PIP_INDEX_URL || undefined,
     extraIndexUrls: list(env.PIP_EXTRA_INDEX_URL),
-    findLinks: list(env.PIP_FIND_LINKS),
+    findLinks: findLinks?.length ? findLinks : undefined,
     trustedHosts: list(env.PIP_TRUSTED_HOST),
+    noIndex: /^(1|true|yes|on)$/i.test(env.PIP_NO_INDEX ?? "") || undefined,
   };
 }
 
@@ -40,6 +54,7 @@ export function mergePipOptions(flags: PipOptions, env: PipOptions): PipOptions 
     extraIndexUrls: flags.extraIndexUrls?.length ? flags.extraIndexUrls : env.extraIndexUrls,
     findLinks: flags.findLinks?.length ? flags.findLinks : env.findLinks,
     trustedHosts: flags.trustedHosts?.length ? flags.trustedHosts : env.trustedHosts,
+    noIndex: flags.noIndex ?? env.noIndex,
   };
 }
 
@@ -66,6 +81,7 @@ export function publicPipOptions(o: PipOptions): Required<PipOptions> {
     extraIndexUrls: clean(o.extraIndexUrls),
     findLinks: clean(o.findLinks),
     trustedHosts: [...new Set([...(o.trustedHosts ?? []), ...httpHosts(o)])].sort(),
+    noIndex: !!o.noIndex,
   };
 }
 
@@ -78,7 +94,8 @@ export function pipBuildArgs(o: PipOptions): Record<string, string> {
   const pub = publicPipOptions(o);
   if (o.indexUrl) args.NBBUILD_PIP_INDEX_URL = o.indexUrl;
   if (o.extraIndexUrls?.length) args.NBBUILD_PIP_EXTRA_INDEX_URL = o.extraIndexUrls.join(" ");
-  if (o.findLinks?.length) args.NBBUILD_PIP_FIND_LINKS = o.findLinks.join(" ");
+  const urlLinks = (o.findLinks ?? []).filter(isUrl);
+  if (urlLinks.length) args.NBBUILD_PIP_FIND_LINKS = urlLinks.join(" ");
   if (pub.trustedHosts.length) args.NBBUILD_PIP_TRUSTED_HOST = pub.trustedHosts.join(" ");
   return args;
 }

@@ -1,12 +1,13 @@
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, readdirSync } from "node:fs";
 import path from "node:path";
 import type { ContextFile } from "../engines/engine.js";
 import * as contract from "../contract.js";
+import { NbbuildError } from "../errors.js";
 import type { Diagnostic, Plan, Step } from "../plan/types.js";
 import { VERSION } from "../version.js";
 import { FOLDER_WARN_BYTES, listFolder, type FolderFile } from "./folder.js";
 import { hashJson, sha256 } from "./hash.js";
-import { publicPipOptions } from "./pip.js";
+import { isUrl, pipBuildArgs, publicPipOptions } from "./pip.js";
 import {
   importRequirements,
   mergeRequirements,
@@ -17,7 +18,7 @@ import {
 } from "./requirements.js";
 import { renderStepModule } from "./step-module.js";
 import { renderTemplate, templateBytes } from "./templates.js";
-import type { DependencyContext, RenderOptions, RenderedStep, ResolvedBase } from "./types.js";
+import type { DependencyContext, FolderContext, RenderOptions, RenderedStep, ResolvedBase } from "./types.js";
 
 /** Base used when neither the step, the flags, the notebook nor NBBUILD_BASE name one. */
 export const DEFAULT_BASE = "python:3.11-slim";
@@ -114,39 +115,55 @@ function renderDependencies(plan: Plan, step: Step, options: RenderOptions, cach
   const modules = new Set(group.flatMap((s) => scanImports(stepSource(plan, s, cache))));
   const imports = importRequirements(modules, local).filter((i) => !named.has(normalizeName(i.distribution)));
 
-  const spec = JSON.stringify({ requirements, imports }, null, 1) + "\n";
+  // Local --find-links folders travel in the install stage's context (never in the final image).
+  const linkFiles: ContextFile[] = [];
+  const linkDirs: string[] = [];
+  for (const [i, link] of (options.pip?.findLinks ?? []).filter((l) => !isUrl(l)).entries()) {
+    const dir = path.resolve(link);
+    let names: string[];
+    try {
+      names = readdirSync(dir, { withFileTypes: true }).filter((e) => e.isFile()).map((e) => e.name).sort();
+    } catch {
+      throw NbbuildError.at({ file: link }, `--find-links ${link} is not a readable folder`, "pass a folder of wheels/sdists or a URL");
+    }
+    linkDirs.push(`/tmp/nbbuild-deps/find-links/${i}`);
+    for (const n of names) linkFiles.push({ path: `nbbuild-deps/find-links/${i}/${n}`, data: readFileSync(path.join(dir, n)), mode: 0o664 });
+  }
+  const pub = publicPipOptions(options.pip ?? {});
+  const spec = JSON.stringify({ requirements, imports, findLinks: linkDirs, noIndex: pub.noIndex }, null, 1) + "\n";
   const installer = templateBytes("install-deps.py");
   const key = {
     base,
     from: resolvedBase.ref,
     digest: resolvedBase.digest ?? "",
     id: resolvedBase.digest ? "" : (resolvedBase.id ?? ""),
+    user: resolvedBase.user ?? "",
     requirements,
     imports,
-    pip: publicPipOptions(options.pip ?? {}),
+    pip: pub,
+    findLinkFiles: linkFiles.map((f) => [f.path, sha256(f.data)]),
     template: sha256(templateBytes("Containerfile.deps.hbs")),
     installer: sha256(installer),
   };
   const hash = hashJson(key);
+  // Declare only the build args this build passes (each ARG is one more step for the builder).
+  const buildArgs = Object.keys(pipBuildArgs(key.pip)).sort();
   const containerfile = renderTemplate("Containerfile.deps.hbs", {
     hash,
     base: resolvedBase.ref,
+    buildArgs,
     uid: contract.IMAGE_UID,
     appRoot: contract.APP_ROOT,
     appSrc: contract.APP_SRC,
     appNbbuild: contract.APP_NBBUILD,
     appDeps: contract.APP_DEPS,
-    labels: {
-      "io.nbbuild.dependency-hash": hash,
-      "io.nbbuild.base": base,
-      ...(resolvedBase.digest ? { "io.nbbuild.base-digest": resolvedBase.digest } : {}),
-      "io.nbbuild.version": VERSION,
-    },
+    switchToRoot: resolvedBase.user === undefined || !/^(|root|0|0:0|root:root)$/.test(resolvedBase.user),
   });
   const files: ContextFile[] = [
     { path: CONTAINERFILE, data: Buffer.from(containerfile), mode: 0o664 },
     { path: "nbbuild-deps/install.py", data: installer, mode: 0o664 },
     { path: "nbbuild-deps/requirements.json", data: Buffer.from(spec), mode: 0o664 },
+    ...linkFiles,
   ];
   return { tag: `nbbuild-deps:${hash.slice(0, 24)}`, hash, base, resolvedBase, requirements, imports, files, containerfile: CONTAINERFILE };
 }
@@ -163,8 +180,17 @@ function renderWith(plan: Plan, step: Step, options: RenderOptions, cache: Cache
       location: { file: step.source.file },
     });
   }
+  // The folder goes into an image of its own (shared by the notebook's steps), so each step
+  // image adds one small layer: runner + step module.
+  let folderCtx: FolderContext | undefined;
+  if (folder.length) {
+    const cf = renderTemplate("Containerfile.src.hbs", { depsImage: deps.tag, uid: contract.IMAGE_UID, appSrc: contract.APP_SRC });
+    const srcFiles: ContextFile[] = folder.map((f) => ({ path: `src/${f.path}`, data: f.data, mode: f.mode }));
+    const hash = hashJson({ deps: deps.hash, containerfile: cf, files: srcFiles.map((f) => [f.path, f.mode, sha256(f.data)]) });
+    srcFiles.push({ path: CONTAINERFILE, data: Buffer.from(cf), mode: 0o664 });
+    folderCtx = { tag: `nbbuild-src:${hash.slice(0, 24)}`, hash, files: srcFiles, containerfile: CONTAINERFILE };
+  }
   const files: ContextFile[] = [
-    ...folder.map((f) => ({ path: `src/${f.path}`, data: f.data, mode: f.mode })),
     { path: "nbbuild/runner.py", data: templateBytes("runner.py"), mode: 0o664 },
     { path: "nbbuild/step.py", data: Buffer.from(renderStepModule(plan, step)), mode: 0o664 },
   ];
@@ -177,17 +203,16 @@ function renderWith(plan: Plan, step: Step, options: RenderOptions, cache: Cache
   const view = (labels: Record<string, string>) => ({
     plan: plan.name,
     step: step.name,
-    depsImage: deps.tag,
-    hasFolder: folder.length > 0,
+    fromImage: folderCtx?.tag ?? deps.tag,
     uid: contract.IMAGE_UID,
     appSrc: contract.APP_SRC,
-    runnerPath: contract.RUNNER_PATH,
-    stepModulePath: contract.STEP_MODULE_PATH,
+    appNbbuild: contract.APP_NBBUILD,
     labels,
   });
   const body = renderTemplate("Containerfile.step.hbs", view(fixedLabels));
   const contentHash = hashJson({
     deps: deps.hash,
+    folder: folderCtx?.hash ?? "",
     containerfile: body,
     files: files.map((f) => [f.path, f.mode, sha256(f.data)]),
   });
@@ -208,6 +233,7 @@ function renderWith(plan: Plan, step: Step, options: RenderOptions, cache: Cache
     tag: `${stepRepository(plan, step)}:${contentHash.slice(0, 24)}`,
     contentHash,
     deps,
+    ...(folderCtx ? { folder: folderCtx } : {}),
     labels,
     diagnostics,
     files,

@@ -12,6 +12,8 @@ export interface ResolvedBase {
   digest?: string;
   /** Local image id, when known (identifies an unpinned local base). */
   id?: string;
+  /** The base's configured user when known ("" or "root": no USER switch is needed to install). */
+  user?: string;
 }
 
 /** Options of the renderer: flags and facts resolved before rendering (no I/O happens on them). */
@@ -44,7 +46,17 @@ export interface DependencyContext extends BuildContextFiles {
   imports: ImportRequirement[];
 }
 
-/** Everything needed to build one step: its dependency context and its own context. */
+/** The build context of a folder image (dependency image + the step's working folder). */
+export interface FolderContext extends BuildContextFiles {
+  /** `nbbuild-src:<hash>`. */
+  tag: string;
+  hash: string;
+}
+
+/**
+ * Everything needed to build one step, in build order: its dependency image, its folder image
+ * (shared by the steps of a notebook; absent when the folder is empty) and its own context.
+ */
 export interface RenderedStep extends BuildContextFiles {
   step: string;
   /** `nbbuild/<plan>-<step>:<hash>`. */
@@ -52,6 +64,7 @@ export interface RenderedStep extends BuildContextFiles {
   /** Hash of everything that goes into the image except provenance labels. */
   contentHash: string;
   deps: DependencyContext;
+  folder?: FolderContext;
   labels: Record<string, string>;
   diagnostics: Diagnostic[];
 }

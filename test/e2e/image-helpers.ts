@@ -46,3 +46,16 @@ export function skopeoInspect(ref: string, raw = false): Record<string, unknown>
 export function runRestricted(image: string, code: string, extra: string[] = []): string {
   return sh("docker", ["run", "--rm", "--user", "123457:0", "--read-only", "--tmpfs", "/tmp", "--network", "none", ...extra, image, "python3", "-c", code]);
 }
+
+/**
+ * Removes step images a test built with buildah/podman: under vfs each is a full root-file-system
+ * copy (1.3 GB here), so repeated runs would pile them up. Docker's overlay2 copies are cheap.
+ */
+export function dropLocalImages(engine: string, tags: string[]): void {
+  if (engine === "docker" || !tags.length) return;
+  try {
+    sh(engine, ["--storage-driver", "vfs", "rmi", "-f", ...tags]);
+  } catch {
+    /* already gone */
+  }
+}

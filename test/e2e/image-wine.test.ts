@@ -12,7 +12,7 @@ import type { BuildRecord } from "../../src/build/record-types.js";
 import { makeEngine } from "../../src/engines/factory.js";
 import type { Engine } from "../../src/engines/engine.js";
 import type { Plan } from "../../src/plan/types.js";
-import { BASE, REGISTRY, copyExample, runRestricted, sh, skopeoInspect, winePlan } from "./image-helpers.js";
+import { BASE, REGISTRY, copyExample, dropLocalImages, runRestricted, sh, skopeoInspect, winePlan } from "./image-helpers.js";
 
 const STEPS = ["load_data", "split", "train_lr", "train_rf", "compare"];
 
@@ -29,7 +29,10 @@ describe.each(["docker", "buildah"] as const)("nbbuild image on wine with %s", (
     plan = await winePlan(dir);
     engine = await makeEngine(engineName);
   });
-  afterAll(async () => engine?.close());
+  afterAll(async () => {
+    dropLocalImages(engineName, Object.values(first?.steps ?? {}).map((s) => s.tag));
+    await engine?.close();
+  });
 
   it("builds and pushes one image per step, recorded by digest", async () => {
     first = await buildImages(plan, { engine, base: BASE, push: prefix });
@@ -129,7 +132,7 @@ describe.each(["docker", "buildah"] as const)("nbbuild image on wine with %s", (
     expect(rec.steps.train_lr!.image).not.toBe(first.steps.train_lr!.image);
     expect(rec.steps.train_lr!.dependencyHash).toBe(first.steps.train_lr!.dependencyHash);
     // The edited image is unique to this run: drop it so repeated runs do not pile up copies.
-    const rm = engineName === "docker" ? ["docker", ["rmi", "-f", rec.steps.train_lr!.tag]] : ["buildah", ["--storage-driver", "vfs", "rmi", "-f", rec.steps.train_lr!.tag]];
-    sh(rm[0] as string, rm[1] as string[]);
+    if (engineName === "docker") sh("docker", ["rmi", "-f", rec.steps.train_lr!.tag]);
+    else dropLocalImages(engineName, [rec.steps.train_lr!.tag]);
   });
 });

@@ -175,4 +175,17 @@ describe("pip index with credentials (docker)", () => {
       expect(history, `local image ${img.Id}`).not.toContain(password);
     }
   });
+
+  it("installs from a local --find-links folder with --no-index", async () => {
+    const plan = await probePlan(dir, path.join(dir, "probe.ipynb"));
+    const wheels = mkdtempSync(path.join(tmpdir(), "nbbuild-wheels-"));
+    writeFileSync(path.join(wheels, WHEEL), readFileSync(path.join(dir, WHEEL)));
+    const engine = await makeEngine("docker");
+    const before = seen.length;
+    const record = await buildImages(plan, { engine, base: BASE, pip: { findLinks: [wheels], noIndex: true } });
+    expect(seen.length, "the index was not asked").toBe(before);
+    expect(runRestricted(record.steps.probe!.image, "import nbbuild_probe; print(nbbuild_probe.VALUE)")).toContain(marker);
+    // The wheel folder stays in the install stage: the final image has no copy of it.
+    expect(runRestricted(record.steps.probe!.image, "import os; print(os.path.exists('/tmp/nbbuild-deps'))")).toContain("False");
+  });
 });

@@ -77,7 +77,7 @@ describe("rewriteMagics", () => {
       [4, "cell magic %%bogus is not on the first line of the cell"],
     ]);
     expect(r.problems[0]!.fix).toMatch(/skip/);
-    expect(rw("%%writefile a.txt\nhi").problems[0]!.message).toBe("unsupported cell magic %%writefile");
+    expect(rw("%%perl a.txt\nhi").problems[0]!.message).toBe("unsupported cell magic %%perl");
   });
 
   it("lines inside triple-quoted strings are never magics", () => {

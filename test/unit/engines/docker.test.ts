@@ -12,7 +12,7 @@ async function untar(stream: NodeJS.ReadableStream): Promise<Record<string, [str
   const done = new Promise<void>((resolve, reject) => {
     ex.on("entry", (h, s, next) => {
       const chunks: Buffer[] = [];
-      s.on("data", (c: Buffer) => chunks.push(c));
+      s.on("data", (c: unknown) => chunks.push(c as Buffer));
       s.on("end", () => {
         out[h.name] = [(h.mode ?? 0).toString(8), Buffer.concat(chunks).toString()];
         next();

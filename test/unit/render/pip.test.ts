@@ -25,7 +25,14 @@ describe("pip options", () => {
     const args = pipBuildArgs(secretOpts);
     expect(args.NBBUILD_PIP_INDEX_URL).toBe(secretOpts.indexUrl);
     expect(args.NBBUILD_PIP_EXTRA_INDEX_URL).toBe("https://tok@pypi.example/simple");
-    expect(args.NBBUILD_PIP_FIND_LINKS).toBe("/wheels");
+    expect(args.NBBUILD_PIP_FIND_LINKS, "local folders travel as context files").toBeUndefined();
+  });
+
+  it("skips host paths in PIP_FIND_LINKS (the build cannot see them) and keeps URLs", () => {
+    const env = pipOptionsFromEnv({ PIP_FIND_LINKS: "/opt/wheels https://h/links", PIP_NO_INDEX: "1" });
+    expect(env.findLinks).toEqual(["https://h/links"]);
+    expect(env.noIndex).toBe(true);
+    expect(pipBuildArgs({ findLinks: ["/local/dir", "https://h/links"] }).NBBUILD_PIP_FIND_LINKS).toBe("https://h/links");
   });
 
   it("flags win over PIP_* environment variables", () => {

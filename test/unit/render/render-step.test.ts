@@ -26,22 +26,22 @@ describe("renderStep", () => {
     writeFileSync(path.join(dir, ".nbbuild", "old.build.json"), "{}");
     const plan = handWinePlan(dir);
     const r = renderStep(plan, plan.steps[0]!, opts);
-    expect(r.files.map((f) => f.path).sort()).toEqual(
-      ["Containerfile", "nbbuild/runner.py", "nbbuild/step.py", "src/data/class_names.csv", "src/requirements.txt"].sort(),
-    );
+    expect(r.files.map((f) => f.path).sort()).toEqual(["Containerfile", "nbbuild/runner.py", "nbbuild/step.py"]);
+    expect(r.folder!.files.map((f) => f.path).sort()).toEqual(["Containerfile", "src/data/class_names.csv", "src/requirements.txt"]);
     expect(r.tag).toMatch(/^nbbuild\/wine-classification-load_data:[0-9a-f]{24}$/);
     const cf = text(r.files, "Containerfile");
-    expect(cf).toContain(`FROM ${r.deps.tag}`);
-    expect(cf).toContain(`USER ${IMAGE_UID}`);
-    expect(cf).toContain(`WORKDIR ${APP_SRC}`);
+    // Folder image first (shared by the steps), then one layer of runner + step code.
+    expect(cf).toContain(`FROM ${r.folder!.tag}`);
+    expect(text(r.folder!.files, "Containerfile")).toContain(`FROM ${r.deps.tag}\nCOPY --chown=1001:0 src/ ${APP_SRC}/`);
+    expect(cf).toContain("COPY --chown=1001:0 nbbuild/ /opt/app-root/nbbuild/");
     expect(cf).toMatch(/"io\.nbbuild\.step"="load_data"/);
-    // The folder is copied before the code so a cell edit only invalidates the last layers.
-    expect(cf.indexOf("COPY --chown=1001:0 src/")).toBeLessThan(cf.indexOf("nbbuild/step.py"));
-    for (const f of r.files) expect(f.mode & 0o070, f.path).toBe((f.mode & 0o700) >> 3);
+    for (const f of [...r.files, ...r.folder!.files]) expect(f.mode & 0o070, f.path).toBe((f.mode & 0o700) >> 3);
     const deps = text(r.deps.files, "Containerfile");
     expect(deps).toContain(`FROM ${BASE} AS install`);
     expect(deps).toContain(`PYTHONPATH=${APP_DEPS}`);
     expect(deps).toContain("HOME=/opt/app-root/src");
+    expect(deps).toMatch(new RegExp(`^USER ${IMAGE_UID}$`, "m"));
+    expect(deps).toMatch(new RegExp(`^WORKDIR ${APP_SRC}$`, "m"));
     expect(deps).toMatch(/COPY --from=install --chown=1001:0 \/opt\/app-root\/ \/opt\/app-root\//);
   });
 
@@ -68,7 +68,8 @@ describe("renderStep", () => {
     const c = renderPlan(edited, opts);
     const changed = c.filter((r, i) => r.tag !== a[i]!.tag).map((r) => r.step);
     expect(changed).toEqual(["train_lr"]);
-    expect(c.every((r, i) => r.deps.tag === a[i]!.deps.tag)).toBe(true);
+    expect(c.every((r, i) => r.deps.tag === a[i]!.deps.tag && r.folder!.tag === a[i]!.folder!.tag)).toBe(true);
+    expect(new Set(a.map((r) => r.folder!.tag)).size, "one folder image for the notebook").toBe(1);
   });
 
   it("keeps provenance labels out of the content hash", () => {
@@ -87,9 +88,21 @@ describe("renderStep", () => {
     const secret = { indexUrl: "http://alice:hunter2@127.0.0.1:9999/simple" };
     const other = { indexUrl: "http://bob:swordfish@127.0.0.1:9999/simple" };
     const r = renderStep(plan, plan.steps[0]!, { ...opts, pip: secret });
-    for (const f of [...r.files, ...r.deps.files]) expect(f.data.toString("latin1")).not.toContain("hunter2");
+    for (const f of [...r.files, ...r.deps.files, ...r.folder!.files]) expect(f.data.toString("latin1")).not.toContain("hunter2");
     expect(renderStep(plan, plan.steps[0]!, { ...opts, pip: other }).deps.hash).toBe(r.deps.hash);
     expect(renderStep(plan, plan.steps[0]!, { ...opts, pip: { indexUrl: "http://127.0.0.1:1/simple" } }).deps.hash).not.toBe(r.deps.hash);
+  });
+
+  it("copies a local --find-links folder into the install stage only", () => {
+    const plan = handWinePlan(wineDir());
+    const wheels = mkdtempSync(path.join(tmpdir(), "nbbuild-wheels-"));
+    writeFileSync(path.join(wheels, "probe-1.0-py3-none-any.whl"), "wheel-bytes");
+    const r = renderStep(plan, plan.steps[0]!, { ...opts, pip: { findLinks: [wheels], noIndex: true } });
+    expect(r.deps.files.map((f) => f.path)).toContain("nbbuild-deps/find-links/0/probe-1.0-py3-none-any.whl");
+    expect(JSON.parse(text(r.deps.files, "nbbuild-deps/requirements.json"))).toMatchObject({ findLinks: ["/tmp/nbbuild-deps/find-links/0"], noIndex: true });
+    writeFileSync(path.join(wheels, "probe-1.0-py3-none-any.whl"), "other-bytes");
+    expect(renderStep(plan, plan.steps[0]!, { ...opts, pip: { findLinks: [wheels], noIndex: true } }).deps.hash).not.toBe(r.deps.hash);
+    expect(() => renderStep(plan, plan.steps[0]!, { ...opts, pip: { findLinks: [path.join(wheels, "nope")] } })).toThrow(/not a readable folder/);
   });
 
   it("chooses the base: step image, --base, plan metadata, NBBUILD_BASE, default", () => {
