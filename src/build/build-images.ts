@@ -2,7 +2,7 @@ import type { BuildContextFiles, Engine, ImageInfo } from "../engines/engine.js"
 import { NbbuildError, type Problem } from "../errors.js";
 import type { Diagnostic, Plan } from "../plan/types.js";
 import { hashJson } from "../render/hash.js";
-import { pipBuildArgs, type PipOptions } from "../render/pip.js";
+import { pipBuildArgs, secretBuildArgs, type PipOptions } from "../render/pip.js";
 import { readProvenance } from "../render/provenance.js";
 import { renderPlan, repoComponent, stepBase } from "../render/render-step.js";
 import type { RenderedStep, ResolvedBase } from "../render/types.js";
@@ -107,7 +107,7 @@ export async function buildImages(plan: Plan, opts: BuildImagesOptions): Promise
       const t0 = performance.now();
       event({ subject, state: "building" });
       try {
-        await engine.build(c, c.tag, { buildArgs, network: kind === "deps" ? "host" : "none", onLog: (l) => opts.onLog?.(subject, l) });
+        await engine.build(c, c.tag, { buildArgs, secretArgs: secretBuildArgs(buildArgs), network: kind === "deps" ? "host" : "none", onLog: (l) => opts.onLog?.(subject, l) });
         event({ subject, state: "built", seconds: since(t0) });
       } catch (err) {
         failed.add(c.tag);

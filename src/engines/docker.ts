@@ -75,17 +75,17 @@ export class DockerEngine implements Engine {
     try {
       return await this.buildOnly(context, tag, opts);
     } finally {
-      if (Object.values(opts.buildArgs ?? {}).some(Boolean)) await this.dropStagesWithArgs(startedAt, opts.buildArgs!);
+      const secrets = (opts.secretArgs ?? []).map((n) => opts.buildArgs?.[n] ?? "").filter((v) => v.length >= 4);
+      if (secrets.length) await this.dropStagesWithValues(startedAt, secrets);
     }
   }
 
   /**
    * The classic builder keeps an earlier stage's images (untagged) as its cache, and records the
-   * build args a RUN used in their history. Removes those of this build that mention an argument
+   * build args a RUN used in their history. Removes those of this build that mention a secret
    * value, so credentials do not stay behind in the local image store either.
    */
-  private async dropStagesWithArgs(since: number, args: Record<string, string>): Promise<void> {
-    const values = Object.values(args).filter((v) => v.length >= 4);
+  private async dropStagesWithValues(since: number, values: string[]): Promise<void> {
     const images = await this.client.listImages({ all: true, filters: { dangling: ["true"] } }).catch(() => []);
     for (const img of images) {
       if (img.Created < since) continue;
@@ -111,10 +111,17 @@ export class DockerEngine implements Engine {
       pull: false,
       version: "1",
     });
+    const tail: string[] = [];
     try {
-      await this.follow(stream, (line) => opts.onLog?.(redact(line, opts.buildArgs)));
+      await this.follow(stream, (line) => {
+        const clean = redact(line, opts.buildArgs);
+        tail.push(clean);
+        if (tail.length > 20) tail.shift();
+        opts.onLog?.(clean);
+      });
     } catch (err) {
-      throw new Error(`docker build of ${tag} failed: ${redact((err as Error).message, opts.buildArgs)}`);
+      const last = tail.filter((l) => !/^(Step \d+\/\d+|\s*--->)/.test(l)).slice(-12).join("\n");
+      throw new Error(`docker build of ${tag} failed: ${redact((err as Error).message, opts.buildArgs)}${last ? `\n${last}` : ""}`);
     }
     const info = await this.inspect(tag);
     if (!info) throw new Error(`docker build of ${tag} finished but the image is missing`);

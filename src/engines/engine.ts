@@ -33,6 +33,11 @@ export interface ImageInfo {
 /** Options of one build. `buildArgs` may carry credentials: engines never log or persist them. */
 export interface BuildOptions {
   buildArgs?: Record<string, string>;
+  /**
+   * Names of build args that carry secrets: the engine leaves no local image behind whose
+   * history records their values (an earlier stage's cache, say).
+   */
+  secretArgs?: string[];
   /** Network for RUN instructions: "host" lets pip reach a 127.0.0.1 index. */
   network?: "host" | "none" | "default";
   /** Receives build output lines (already stripped of build-arg values). */

@@ -99,3 +99,8 @@ export function pipBuildArgs(o: PipOptions): Record<string, string> {
   if (pub.trustedHosts.length) args.NBBUILD_PIP_TRUSTED_HOST = pub.trustedHosts.join(" ");
   return args;
 }
+
+/** Names of build args whose values carry credentials (engines must not leave them behind). */
+export function secretBuildArgs(args: Record<string, string>): string[] {
+  return Object.entries(args).filter(([, v]) => hasCredentials(v)).map(([k]) => k);
+}

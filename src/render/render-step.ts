@@ -92,7 +92,7 @@ function renderDependencies(plan: Plan, step: Step, options: RenderOptions, cach
     : path.join(plan.root, path.posix.dirname(step.source.file), "requirements.txt");
   const reqText = readText(cache, reqFile);
   if (options.requirementsFile && reqText === undefined) {
-    throw new Error(`requirements file ${options.requirementsFile} does not exist`);
+    throw NbbuildError.at({ file: options.requirementsFile }, "the requirements file does not exist", "pass an existing file to --requirements");
   }
   const fromFile = reqText ? parseRequirementsTxt(reqText) : { requirements: [], options: [] };
   if (fromFile.options.length) {

@@ -17,7 +17,7 @@ import { buildRecordPath } from "../../src/build/record.js";
 import { makeEngine } from "../../src/engines/factory.js";
 import { loadPlan } from "../../src/plan/load.js";
 import type { Plan } from "../../src/plan/types.js";
-import { BASE, runRestricted, sh } from "./image-helpers.js";
+import { BASE, REGISTRY, dropLocalImages, runRestricted, sh } from "./image-helpers.js";
 
 const WHEEL = "nbbuild_probe-0.1.0-py3-none-any.whl";
 
@@ -101,6 +101,12 @@ async function probePlan(dir: string, file: string): Promise<Plan> {
   }
 }
 
+/** Images in buildah's store created at or after `since` (ms). */
+function buildahImagesSince(since: number): { id: string; names?: string[] }[] {
+  const images = JSON.parse(sh("buildah", ["--storage-driver", "vfs", "images", "--all", "--json"]) || "[]") as { id: string; names?: string[]; created: number }[];
+  return images.filter((i) => i.created * 1000 >= since);
+}
+
 /** True when `needle` occurs anywhere in the stdout of a command (streamed, chunk overlap kept). */
 function streamContains(cmd: string, args: string[], needle: string): Promise<boolean> {
   return new Promise((resolve, reject) => {
@@ -124,24 +130,26 @@ function streamContains(cmd: string, args: string[], needle: string): Promise<bo
   });
 }
 
-describe("pip index with credentials (docker)", () => {
+describe("pip index with credentials", () => {
   const password = `pw-${randomBytes(8).toString("hex")}`;
   const marker = `probe-${randomBytes(4).toString("hex")}`;
   const seen: string[] = [];
   let server: Server;
   let dir: string;
+  let wheelDir: string;
   let indexUrl: string;
 
   beforeAll(async () => {
     dir = mkdtempSync(path.join(tmpdir(), "nbbuild-pip-"));
-    const wheel = readFileSync(buildWheel(dir, marker));
+    wheelDir = mkdtempSync(path.join(tmpdir(), "nbbuild-pip-wheel-")); // not in the copied folder
+    const wheel = readFileSync(buildWheel(wheelDir, marker));
     server = await serveIndex(wheel, "user", password, seen);
     indexUrl = `http://user:${password}@127.0.0.1:${(server.address() as AddressInfo).port}/simple`;
     probeNotebook(dir);
   });
   afterAll(() => new Promise<void>((resolve) => server?.close(() => resolve())));
 
-  it("bakes the package into the image without leaking the password", async () => {
+  it("docker: bakes the package into the image without leaking the password", async () => {
     const plan = await probePlan(dir, path.join(dir, "probe.ipynb"));
     const engine = await makeEngine("docker");
     const startedAt = Math.floor(Date.now() / 1000) - 2;
@@ -176,16 +184,43 @@ describe("pip index with credentials (docker)", () => {
     }
   });
 
-  it("installs from a local --find-links folder with --no-index", async () => {
+  it("docker: installs from a local --find-links folder with --no-index", async () => {
     const plan = await probePlan(dir, path.join(dir, "probe.ipynb"));
     const wheels = mkdtempSync(path.join(tmpdir(), "nbbuild-wheels-"));
-    writeFileSync(path.join(wheels, WHEEL), readFileSync(path.join(dir, WHEEL)));
+    writeFileSync(path.join(wheels, WHEEL), readFileSync(path.join(wheelDir, WHEEL)));
     const engine = await makeEngine("docker");
     const before = seen.length;
     const record = await buildImages(plan, { engine, base: BASE, pip: { findLinks: [wheels], noIndex: true } });
     expect(seen.length, "the index was not asked").toBe(before);
     expect(runRestricted(record.steps.probe!.image, "import nbbuild_probe; print(nbbuild_probe.VALUE)")).toContain(marker);
     // The wheel folder stays in the install stage: the final image has no copy of it.
-    expect(runRestricted(record.steps.probe!.image, "import os; print(os.path.exists('/tmp/nbbuild-deps'))")).toContain("False");
+    const probe = "import os; print(os.path.exists('/tmp/nbbuild-deps'))";
+    expect(sh("docker", ["run", "--rm", "--network", "none", record.steps.probe!.image, "python3", "-c", probe])).toContain("False");
+  });
+
+  it("buildah: bakes the package in, and no image, config or leftover stage holds the password", async () => {
+    const plan = await probePlan(dir, path.join(dir, "probe.ipynb"));
+    const engine = await makeEngine("buildah");
+    const startedAt = Date.now() - 2000;
+    const record = await buildImages(plan, { engine, base: BASE, pip: { indexUrl }, push: `${REGISTRY}/nbbuild-e2e-pip` });
+    const s = record.steps.probe!;
+    try {
+      expect(s.image).toMatch(/@sha256:/);
+      const config = sh("skopeo", ["inspect", "--tls-verify=false", "--config", `docker://${s.image}`]);
+      expect(config).toMatch(/"io\.nbbuild\.step":\s*"probe"/); // the real config: labels and history are in it
+      expect(config).not.toContain(password);
+      sh("docker", ["pull", "-q", s.image]);
+      expect(runRestricted(s.image, "import nbbuild_probe; print(nbbuild_probe.VALUE)")).toContain(marker);
+      expect(await streamContains("docker", ["save", s.image], password), "layers").toBe(false);
+      expect(await streamContains("docker", ["save", s.image], marker)).toBe(true);
+      // Images buildah keeps locally (the install stage is not kept without --layers).
+      for (const img of buildahImagesSince(startedAt)) {
+        expect(sh("buildah", ["--storage-driver", "vfs", "inspect", "--type", "image", img.id]), `local image ${img.id}`).not.toContain(password);
+      }
+    } finally {
+      // Under vfs each of these is a 1.3 GB copy: drop this test's own images (the probe folder is
+      // empty, so there is no folder image), leaving other tests' images alone.
+      dropLocalImages("buildah", [s.tag, `nbbuild-deps:${s.dependencyHash.slice(0, 24)}`]);
+    }
   });
 });

@@ -88,6 +88,30 @@ describe("DockerEngine with a fake client", () => {
     expect(String(err)).not.toContain("topsecret");
   });
 
+  it("drops the local stage images whose history records a secret build arg", async () => {
+    const removed: string[] = [];
+    const now = Math.floor(Date.now() / 1000);
+    const history: Record<string, { CreatedBy: string }[]> = {
+      "sha256:stage": [{ CreatedBy: "|1 NBBUILD_PIP_INDEX_URL=http://u:pw123@h/simple /bin/sh -c python3 install.py" }],
+      "sha256:other": [{ CreatedBy: "/bin/sh -c echo hello" }],
+    };
+    const { client } = fakeClient([{ stream: "ok\n" }]);
+    const c = client as unknown as Record<string, unknown>;
+    c.listImages = async () => [{ Id: "sha256:stage", Created: now }, { Id: "sha256:other", Created: now }, { Id: "sha256:old", Created: now - 3600 }];
+    const getImage = c.getImage as (n: string) => Record<string, unknown>;
+    c.getImage = (n: string) => ({
+      ...getImage(n),
+      history: async () => history[n] ?? [{ CreatedBy: "http://u:pw123@h" }],
+      remove: async () => void removed.push(n),
+    });
+    const engine = new DockerEngine(client);
+    await engine.build(ctx, "t:1", { buildArgs: { NBBUILD_PIP_INDEX_URL: "http://u:pw123@h/simple", NBBUILD_PIP_TRUSTED_HOST: "h" }, secretArgs: ["NBBUILD_PIP_INDEX_URL"] });
+    expect(removed).toEqual(["sha256:stage"]);
+    removed.length = 0;
+    await engine.build(ctx, "t:2", { buildArgs: { NBBUILD_PIP_TRUSTED_HOST: "h" } });
+    expect(removed, "nothing secret: the stage cache stays").toEqual([]);
+  });
+
   it("inspect answers undefined for a missing image", async () => {
     const { client } = fakeClient([]);
     expect(await new DockerEngine(client).inspect("nope:1")).toBeUndefined();

@@ -20,9 +20,9 @@ const text = (files: { path: string; data: Buffer }[], p: string) => files.find(
 describe("renderStep", () => {
   it("renders the folder, runner, step module and a non-root Containerfile", () => {
     const dir = wineDir();
-    mkdirSync(path.join(dir, ".ipynb_checkpoints"));
+    mkdirSync(path.join(dir, ".ipynb_checkpoints"), { recursive: true });
     writeFileSync(path.join(dir, ".ipynb_checkpoints", "wine-checkpoint.ipynb"), "{}");
-    mkdirSync(path.join(dir, ".nbbuild"));
+    mkdirSync(path.join(dir, ".nbbuild"), { recursive: true });
     writeFileSync(path.join(dir, ".nbbuild", "old.build.json"), "{}");
     const plan = handWinePlan(dir);
     const r = renderStep(plan, plan.steps[0]!, opts);
