@@ -52,7 +52,7 @@ function repositoryOf(ref: string): string {
 }
 
 /** Makes every base present in the engine and pins it by digest when the engine knows one. */
-async function resolveBases(plan: Plan, opts: BuildImagesOptions): Promise<Record<string, ResolvedBase>> {
+export async function resolveBases(plan: Plan, opts: Pick<BuildImagesOptions, "engine" | "base" | "env">): Promise<Record<string, ResolvedBase>> {
   const refs = [...new Set(plan.steps.map((s) => stepBase(plan, s, { base: opts.base, env: opts.env })))];
   const out: Record<string, ResolvedBase> = {};
   for (const ref of refs) {

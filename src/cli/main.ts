@@ -11,6 +11,7 @@ import { register as registerImage } from "./image.js";
 import { register as registerPipeline } from "./pipeline.js";
 import { register as registerUpload } from "./upload.js";
 import { register as registerRun } from "./run.js";
+import { register as registerContext } from "./context.js";
 
 const program = new Command();
 program
@@ -21,7 +22,7 @@ program
   .enablePositionalOptions()
   .showHelpAfterError();
 
-for (const register of [registerPlan, registerGraph, registerImage, registerPipeline, registerUpload, registerRun]) {
+for (const register of [registerPlan, registerGraph, registerImage, registerPipeline, registerUpload, registerRun, registerContext]) {
   register(program);
 }
 

@@ -17,23 +17,31 @@ export const STORAGE_DRIVER = process.env.NBBUILD_STORAGE_DRIVER || "vfs";
 /** Upper bound of one build, pull or push. */
 const TIMEOUT_MS = 30 * 60_000;
 
-/** Writes a build context to a fresh temporary directory with the given modes. */
-export async function writeContextDir(context: BuildContextFiles): Promise<string> {
-  const dir = await mkdtemp(path.join(tmpdir(), "nbbuild-ctx-"));
-  for (const f of context.files) {
-    const abs = path.join(dir, ...f.path.split("/"));
-    await mkdir(path.dirname(abs), { recursive: true, mode: 0o775 });
-    await writeFile(abs, f.data);
-    await chmod(abs, f.mode);
+/**
+ * Writes a build context to a fresh temporary directory `<root>/nbbuild-ctx-*` with the given
+ * modes; removes it again when writing fails. The caller removes it after the build.
+ */
+export async function writeContextDir(context: BuildContextFiles, root = tmpdir()): Promise<string> {
+  const dir = await mkdtemp(path.join(root, "nbbuild-ctx-"));
+  try {
+    for (const f of context.files) {
+      const abs = path.join(dir, ...f.path.split("/"));
+      await mkdir(path.dirname(abs), { recursive: true, mode: 0o775 });
+      await writeFile(abs, f.data);
+      await chmod(abs, f.mode);
+    }
+    // mkdir's mode is filtered by the umask: give every directory g=u explicitly.
+    const dirs = new Set<string>();
+    for (const f of context.files) {
+      const parts = f.path.split("/");
+      for (let i = 1; i < parts.length; i++) dirs.add(path.join(dir, ...parts.slice(0, i)));
+    }
+    for (const d of dirs) await chmod(d, 0o775);
+    return dir;
+  } catch (err) {
+    await rm(dir, { recursive: true, force: true });
+    throw err;
   }
-  // mkdir's mode is filtered by the umask: give every directory g=u explicitly.
-  const dirs = new Set<string>();
-  for (const f of context.files) {
-    const parts = f.path.split("/");
-    for (let i = 1; i < parts.length; i++) dirs.add(path.join(dir, ...parts.slice(0, i)));
-  }
-  for (const d of dirs) await chmod(d, 0o775);
-  return dir;
 }
 
 /**
@@ -44,6 +52,8 @@ export abstract class ContainersCliEngine implements Engine {
   abstract readonly name: "buildah" | "podman";
   /** Sub-command that builds a Containerfile ("bud" or "build"). */
   protected abstract readonly buildVerb: string;
+  /** Folder that receives each build's temporary context (removed after the build, even on failure). */
+  protected contextRoot = tmpdir();
 
   /** Runs the tool with the storage flags; never logs `env` values. */
   protected run(args: string[], opts: { env?: Record<string, string>; onLine?: (l: string) => void } = {}) {
@@ -96,7 +106,7 @@ export abstract class ContainersCliEngine implements Engine {
   }
 
   async build(context: BuildContextFiles, tag: string, opts: BuildOptions = {}): Promise<ImageInfo> {
-    const dir = await writeContextDir(context);
+    const dir = await writeContextDir(context, this.contextRoot);
     try {
       // Build-arg values travel in the environment (`--build-arg NAME` reads it), not argv.
       const argNames = Object.keys(opts.buildArgs ?? {}).flatMap((k) => ["--build-arg", k]);

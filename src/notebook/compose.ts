@@ -48,9 +48,11 @@ export function flatten(root: CompiledNotebook, problems: Problem[], baseImageFl
   for (const u of root.units) if (u.kind === "ref") for (const s of u.child.steps) childNames.set(s.name, (childNames.get(s.name) ?? 0) + 1);
   const taken = new Set(rootNames);
   const units: UnitInfo[] = [];
+  // Parameters of the notebooks referenced so far: in reading order they are defined for every unit below.
+  const refParams = new Set<string>();
   for (const u of root.units) {
     if (u.kind === "step") {
-      const s = u.step;
+      const s = refParams.size ? { ...u.step, params: new Set([...u.step.params, ...refParams]) } : u.step;
       const missing = new Set(s.flow.reads.filter((n) => !PYTHON_BUILTINS.has(n) && !s.shared.names.has(n) && !s.params.has(n)));
       units.push({ label: `step ${s.name}`, loc: cellLoc(s.nb, s.draft.first), steps: [s], isRef: false, missing, provided: new Set(s.flow.defines.filter((d) => !missing.has(d))) });
       continue;
@@ -68,7 +70,8 @@ export function flatten(root: CompiledNotebook, problems: Problem[], baseImageFl
     }
     for (const p of child.params) if (!params.some((q) => q.name === p.name)) params.push(p);
     for (const m of child.metrics) if (!metrics.some((x) => x.name === m.name)) metrics.push(m);
-    const visible = new Set([...rootParamNames, ...child.params.map((p) => p.name)]);
+    for (const p of child.params) refParams.add(p.name);
+    const visible = new Set([...rootParamNames, ...refParams]);
     const steps: DraftStep[] = child.steps.map((s) => {
       const config = mergeConfig(root.meta.stepsDefaults, s.config);
       return {

@@ -10,12 +10,14 @@ import { hashJson, sha256 } from "./hash.js";
 import { isUrl, pipBuildArgs, publicPipOptions } from "./pip.js";
 import {
   importRequirements,
+  localModules,
   mergeRequirements,
   normalizeName,
   parseRequirementsTxt,
   requirementName,
-  scanImports,
+  scanImportPaths,
 } from "./requirements.js";
+import { runnerFiles } from "./runner-files.js";
 import { renderStepModule } from "./step-module.js";
 import { renderTemplate, templateBytes } from "./templates.js";
 import type { DependencyContext, FolderContext, RenderOptions, RenderedStep, ResolvedBase } from "./types.js";
@@ -105,14 +107,9 @@ function renderDependencies(plan: Plan, step: Step, options: RenderOptions, cach
   const pipLines = group.flatMap((s) => s.requirements).filter((r) => !r.trim().startsWith("-"));
   const requirements = mergeRequirements(fromFile.requirements, pipLines);
   const named = new Set(requirements.map(requirementName).filter((n): n is string => !!n));
-  const local = new Set<string>();
-  for (const s of group) {
-    for (const f of folderFiles(plan, s, cache)) {
-      const top = f.path.split("/")[0]!;
-      local.add(f.path.includes("/") ? top : top.replace(/\.py$/, ""));
-    }
-  }
-  const modules = new Set(group.flatMap((s) => scanImports(stepSource(plan, s, cache))));
+  // The folder's own modules (and .py files the code writes, `%%writefile helper.py`) are local.
+  const local = localModules(group.flatMap((s) => [...folderFiles(plan, s, cache).map((f) => f.path), ...s.fileHints]));
+  const modules = new Set(group.flatMap((s) => scanImportPaths(stepSource(plan, s, cache))));
   const imports = importRequirements(modules, local).filter((i) => !named.has(normalizeName(i.distribution)));
 
   // Local --find-links folders travel in the install stage's context (never in the final image).
@@ -137,7 +134,8 @@ function renderDependencies(plan: Plan, step: Step, options: RenderOptions, cach
     from: resolvedBase.ref,
     digest: resolvedBase.digest ?? "",
     id: resolvedBase.digest ? "" : (resolvedBase.id ?? ""),
-    user: resolvedBase.user ?? "",
+    // null: the base's user is unknown (rendered without an engine), so the install stage switches to root.
+    user: resolvedBase.user ?? null,
     requirements,
     imports,
     pip: pub,
@@ -191,7 +189,7 @@ function renderWith(plan: Plan, step: Step, options: RenderOptions, cache: Cache
     folderCtx = { tag: `nbbuild-src:${hash.slice(0, 24)}`, hash, files: srcFiles, containerfile: CONTAINERFILE };
   }
   const files: ContextFile[] = [
-    { path: "nbbuild/runner.py", data: templateBytes("runner.py"), mode: 0o664 },
+    ...runnerFiles(),
     { path: "nbbuild/step.py", data: Buffer.from(renderStepModule(plan, step)), mode: 0o664 },
   ];
   const fixedLabels: Record<string, string> = {

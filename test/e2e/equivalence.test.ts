@@ -7,20 +7,18 @@ import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildImages } from "../../src/build/build-images.js";
-import { makeEngine } from "../../src/engines/factory.js";
 import { taskName } from "../../src/pipeline/names.js";
-import { loadPlan } from "../../src/plan/load.js";
-import type { ParamValue, Plan } from "../../src/plan/types.js";
+import type { ParamValue } from "../../src/plan/types.js";
 import { formatSummary } from "../../src/run/report.js";
-import { runPipeline } from "../../src/run/run.js";
 import type { RunResult } from "../../src/run/scheduler.js";
-import { expectedStepOutput, referenceRun } from "./equivalence.helpers.js";
+import { expectedStepOutput, pipelineRun as pipelineRunWith, printed, referenceRun, stage as stageUnder } from "./equivalence.helpers.js";
 
 const BASE = process.env.NBBUILD_TEST_BASE!;
 const REPO = path.resolve(import.meta.dirname, "../..");
 const FIXTURES = path.join(REPO, "test/fixtures/equivalence");
 let tmp: string;
+const stage = (src: string, wholeFolder = false) => stageUnder(tmp, src, wholeFolder);
+const pipelineRun = (nb: string, params: string[] = []) => pipelineRunWith(nb, BASE, params);
 
 beforeAll(async () => {
   tmp = await fs.mkdtemp(path.join(os.tmpdir(), "nbbuild-eq-"));
@@ -28,34 +26,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await fs.rm(tmp, { recursive: true, force: true });
 });
-
-/** Copies a notebook (alone, or with its whole folder) to a fresh folder and returns its path. */
-async function stage(src: string, wholeFolder = false): Promise<string> {
-  const dir = await fs.mkdtemp(path.join(tmp, path.basename(src, ".ipynb") + "-"));
-  if (wholeFolder) await fs.cp(path.dirname(src), dir, { recursive: true, filter: (p) => !p.includes(`${path.sep}.nbbuild`) });
-  else await fs.copyFile(src, path.join(dir, path.basename(src)));
-  return path.join(dir, path.basename(src));
-}
-
-/** `nbbuild image` then `nbbuild run`, collecting each task's printed lines. */
-async function pipelineRun(nb: string, params: string[] = []): Promise<{ plan: Plan; run: RunResult; lines: Map<string, string[]> }> {
-  const plan = await loadPlan(nb);
-  const engine = await makeEngine("docker");
-  await buildImages(plan, { engine, base: BASE });
-  const lines = new Map<string, string[]>();
-  const run = await runPipeline(nb, {
-    params,
-    handleSignals: false,
-    parallel: 2,
-    onEvent: (e) => {
-      if (e.type === "line") lines.set(e.step, [...(lines.get(e.step) ?? []), e.line]);
-    },
-  });
-  return { plan, run, lines };
-}
-
-/** A step's own printed output: its log without the runner's `nbbuild:` lines. */
-const printed = (lines: string[] | undefined) => (lines ?? []).filter((l) => !l.startsWith("nbbuild:"));
 
 async function proveEquivalent(nb: string, overrides: Record<string, ParamValue> = {}, finalPrints = true): Promise<RunResult> {
   const params = Object.entries(overrides).map(([k, v]) => `${k}=${String(v)}`);

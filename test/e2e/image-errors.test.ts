@@ -1,12 +1,13 @@
 /** Failures of `buildImages` with the real docker daemon: they arrive as one NbbuildError with a fix. */
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
 import path from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { buildImages } from "../../src/build/build-images.js";
 import { makeEngine } from "../../src/engines/factory.js";
 import { NbbuildError } from "../../src/errors.js";
 import { BASE, REGISTRY, copyExample, winePlan } from "./image-helpers.js";
+import { cleanTemps, tempDir } from "../unit/render/temp.js";
+
+afterAll(cleanTemps);
 
 describe("nbbuild image failures (docker)", () => {
   it("reports a base image that cannot be pulled, with the fix", async () => {
@@ -23,7 +24,7 @@ describe("nbbuild image failures (docker)", () => {
     const plan = await winePlan(copyExample("wine"));
     plan.steps[1]!.requirements = ["nbbuild-package-that-does-not-exist==9.9.9"];
     const engine = await makeEngine("docker");
-    const empty = mkdtempSync(path.join(tmpdir(), "nbbuild-empty-links-"));
+    const empty = tempDir("nbbuild-empty-links-");
     const err = await buildImages(plan, { engine, base: BASE, pip: { findLinks: [empty], noIndex: true } }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(NbbuildError);
     const problems = (err as NbbuildError).problems;

@@ -3,12 +3,12 @@
  * hand from the notebook's cells), copies of examples in temporary folders, docker/skopeo calls.
  */
 import { execFileSync } from "node:child_process";
-import { cpSync, mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { cpSync } from "node:fs";
 import path from "node:path";
 import { loadPlan } from "../../src/plan/load.js";
 import type { Plan } from "../../src/plan/types.js";
 import { handWinePlan } from "../unit/render/wine-plan.js";
+import { tempDir } from "../unit/render/temp.js";
 
 export { handWinePlan };
 
@@ -18,7 +18,7 @@ export const REGISTRY = process.env.NBBUILD_TEST_REGISTRY ?? "127.0.0.1:5000";
 
 /** Copies examples/<name> into a fresh temporary folder (not a git checkout) and returns it. */
 export function copyExample(name: string): string {
-  const dir = mkdtempSync(path.join(tmpdir(), `nbbuild-${name}-`));
+  const dir = tempDir(`nbbuild-${name}-`);
   cpSync(path.join(REPO, "examples", name), dir, { recursive: true });
   return dir;
 }

@@ -5,10 +5,13 @@
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { buildImages } from "../../src/build/build-images.js";
 import { makeEngine } from "../../src/engines/factory.js";
 import { BASE, REGISTRY, copyExample, dropLocalImages, runRestricted, sh, skopeoInspect, winePlan } from "./image-helpers.js";
+import { cleanTemps } from "../unit/render/temp.js";
+
+afterAll(cleanTemps);
 
 describe("nbbuild image with podman", () => {
   it("builds an edited step, pushes it by digest, and the image runs restricted", async () => {

@@ -3,8 +3,7 @@
  * image with skopeo, run each under OpenShift-like restrictions (random uid, group 0, read-only
  * root, no network), run the whole step chain with the runner, then no-op and one-cell rebuilds.
  */
-import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { chmodSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildImages, readBuildRecord } from "../../src/build/build-images.js";
@@ -13,6 +12,9 @@ import { makeEngine } from "../../src/engines/factory.js";
 import type { Engine } from "../../src/engines/engine.js";
 import type { Plan } from "../../src/plan/types.js";
 import { BASE, REGISTRY, copyExample, dropLocalImages, runRestricted, sh, skopeoInspect, winePlan } from "./image-helpers.js";
+import { cleanTemps, tempDir } from "../unit/render/temp.js";
+
+afterAll(cleanTemps);
 
 const STEPS = ["load_data", "split", "train_lr", "train_rf", "compare"];
 
@@ -87,7 +89,7 @@ describe.each(["docker", "buildah"] as const)("nbbuild image on wine with %s", (
   });
 
   it("runs the step chain with the baked runner and reports the metric", () => {
-    const out = mkdtempSync(path.join(tmpdir(), "nbbuild-wine-out-"));
+    const out = tempDir("nbbuild-wine-out-");
     chmodSync(out, 0o777);
     const produced = new Set<string>();
     for (const step of plan.steps) {
@@ -110,15 +112,13 @@ describe.each(["docker", "buildah"] as const)("nbbuild image on wine with %s", (
     expect(accuracy).toBeLessThanOrEqual(1);
   });
 
-  it("rebuilds nothing when nothing changed, quickly", async () => {
-    const t0 = performance.now();
+  // Speed targets live in bench/build.mjs, not in timed assertions.
+  it("rebuilds nothing when nothing changed", async () => {
     const again = await buildImages(plan, { engine, base: BASE, push: prefix });
-    const seconds = (performance.now() - t0) / 1000;
     for (const step of STEPS) {
       expect(again.steps[step]!.cached).toBe(true);
       expect(again.steps[step]!.image).toBe(first.steps[step]!.image);
     }
-    expect(seconds).toBeLessThan(5);
   });
 
   it("rebuilds only the step whose cell changed", async () => {

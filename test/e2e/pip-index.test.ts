@@ -5,10 +5,9 @@
  */
 import { execFileSync, spawn } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { tmpdir } from "node:os";
 import path from "node:path";
 import Dockerode from "dockerode";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -25,6 +24,9 @@ const WHEEL = "nbbuild_probe-0.1.0-py3-none-any.whl";
 function buildWheel(dir: string, value: string): string {
   const script = `
 import base64, hashlib, sys, zipfile
+import { cleanTemps, tempDir } from "../unit/render/temp.js";
+
+afterAll(cleanTemps);
 out = sys.argv[1]
 files = {
   "nbbuild_probe/__init__.py": "VALUE = %r\\n" % sys.argv[2],
@@ -140,8 +142,8 @@ describe("pip index with credentials", () => {
   let indexUrl: string;
 
   beforeAll(async () => {
-    dir = mkdtempSync(path.join(tmpdir(), "nbbuild-pip-"));
-    wheelDir = mkdtempSync(path.join(tmpdir(), "nbbuild-pip-wheel-")); // not in the copied folder
+    dir = tempDir("nbbuild-pip-");
+    wheelDir = tempDir("nbbuild-pip-wheel-"); // not in the copied folder
     const wheel = readFileSync(buildWheel(wheelDir, marker));
     server = await serveIndex(wheel, "user", password, seen);
     indexUrl = `http://user:${password}@127.0.0.1:${(server.address() as AddressInfo).port}/simple`;
@@ -186,7 +188,7 @@ describe("pip index with credentials", () => {
 
   it("docker: installs from a local --find-links folder with --no-index", async () => {
     const plan = await probePlan(dir, path.join(dir, "probe.ipynb"));
-    const wheels = mkdtempSync(path.join(tmpdir(), "nbbuild-wheels-"));
+    const wheels = tempDir("nbbuild-wheels-");
     writeFileSync(path.join(wheels, WHEEL), readFileSync(path.join(wheelDir, WHEEL)));
     const engine = await makeEngine("docker");
     const before = seen.length;

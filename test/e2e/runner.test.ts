@@ -4,14 +4,13 @@
  * root, tmpfs /tmp, no network). Variables cross steps through artifact directories on the host.
  */
 import { execFile } from "node:child_process";
-import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { renderStepModule } from "../../src/render/step-module.js";
 import type { Plan, Step } from "../../src/plan/types.js";
-import { PACKAGE_ROOT } from "../../src/version.js";
-import { block, makePlan, makeStep, param } from "../unit/runner/fixture.js";
+import { block, copyRunner, makePlan, makeStep, param } from "../unit/runner/fixture.js";
 
 const BASE = process.env.NBBUILD_TEST_BASE ?? "";
 const describeDocker = BASE ? describe : describe.skip;
@@ -28,7 +27,7 @@ let dir = "";
 function runStep(plan: Plan, step: Step, args: string[], uid = "123457"): Promise<Result> {
   const stepDir = path.join(dir, "steps", step.name);
   mkdirSync(stepDir, { recursive: true });
-  copyFileSync(path.join(PACKAGE_ROOT, "templates", "runner.py"), path.join(stepDir, "runner.py"));
+  copyRunner(stepDir);
   writeFileSync(path.join(stepDir, "step.py"), renderStepModule(plan, step));
   const dockerArgs = ["run", "--rm", "--network", "none", "--user", `${uid}:0`, "--read-only", "--tmpfs", "/tmp",
     "-v", `${dir}:/w`, "-e", "NBBUILD_APP_SRC=/w/app", BASE, "python3", "-u", `/w/steps/${step.name}/runner.py`, ...args];

@@ -1,12 +1,14 @@
 /** buildImages orchestration against an in-memory engine (the e2e tests use the real ones). */
-import { cpSync, mkdtempSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { cpSync, readFileSync } from "node:fs";
 import path from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { buildImages, buildRecordPath, readBuildRecord } from "../../../src/build/build-images.js";
 import type { BuildContextFiles, BuildOptions, Engine, ImageInfo } from "../../../src/engines/engine.js";
 import { NbbuildError } from "../../../src/errors.js";
 import { handWinePlan } from "../render/wine-plan.js";
+import { cleanTemps, tempDir } from "../render/temp.js";
+
+afterAll(cleanTemps);
 
 const BASE = "127.0.0.1:5000/nbbuild/python@sha256:" + "b".repeat(64);
 
@@ -44,7 +46,7 @@ class MemoryEngine implements Engine {
 }
 
 function wine() {
-  const dir = mkdtempSync(path.join(tmpdir(), "nbbuild-bi-"));
+  const dir = tempDir("nbbuild-bi-");
   cpSync(path.resolve(import.meta.dirname, "../../../examples/wine"), dir, { recursive: true });
   return handWinePlan(dir);
 }

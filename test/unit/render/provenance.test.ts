@@ -1,10 +1,12 @@
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import path from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import type { Plan } from "../../../src/plan/types.js";
 import { readProvenance } from "../../../src/render/provenance.js";
+import { cleanTemps, tempDir } from "./temp.js";
+
+afterAll(cleanTemps);
 
 function planIn(dir: string): Plan {
   writeFileSync(path.join(dir, "nb.ipynb"), '{"cells": []}');
@@ -13,7 +15,7 @@ function planIn(dir: string): Plan {
 
 describe("readProvenance", () => {
   it("uses SOURCE_DATE_EPOCH, else a fixed epoch outside git", () => {
-    const plan = planIn(mkdtempSync(path.join(tmpdir(), "nbbuild-prov-")));
+    const plan = planIn(tempDir("nbbuild-prov-"));
     expect(readProvenance(plan, { SOURCE_DATE_EPOCH: "1700000000" }).created).toBe("2023-11-14T22:13:20Z");
     const p = readProvenance(plan, {});
     expect(p.created).toBe("1970-01-01T00:00:00Z");
@@ -22,7 +24,7 @@ describe("readProvenance", () => {
   });
 
   it("uses the notebook's commit time and revision in git, and strips credentials from the remote", () => {
-    const dir = mkdtempSync(path.join(tmpdir(), "nbbuild-prov-git-"));
+    const dir = tempDir("nbbuild-prov-git-");
     const plan = planIn(dir);
     const git = (...a: string[]) => execFileSync("git", ["-C", dir, ...a], { encoding: "utf8", env: { ...process.env, GIT_AUTHOR_DATE: "2024-02-03T04:05:06Z", GIT_COMMITTER_DATE: "2024-02-03T04:05:06Z" } });
     git("init", "-q");

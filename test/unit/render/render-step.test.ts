@@ -1,17 +1,19 @@
-import { cpSync, mkdtempSync, mkdirSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { cpSync, mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { APP_DEPS, APP_SRC, IMAGE_UID } from "../../../src/contract.js";
 import { renderPlan, renderStep, stepBase } from "../../../src/render/render-step.js";
 import { handWinePlan } from "./wine-plan.js";
+import { cleanTemps, tempDir } from "./temp.js";
+
+afterAll(cleanTemps);
 
 const EXAMPLE = path.resolve(import.meta.dirname, "../../../examples/wine");
 const BASE = "127.0.0.1:5000/nbbuild/python@sha256:" + "a".repeat(64);
 const opts = { base: BASE, env: {} };
 
 function wineDir(): string {
-  const dir = mkdtempSync(path.join(tmpdir(), "nbbuild-render-"));
+  const dir = tempDir("nbbuild-render-");
   cpSync(EXAMPLE, dir, { recursive: true });
   return dir;
 }
@@ -26,7 +28,14 @@ describe("renderStep", () => {
     writeFileSync(path.join(dir, ".nbbuild", "old.build.json"), "{}");
     const plan = handWinePlan(dir);
     const r = renderStep(plan, plan.steps[0]!, opts);
-    expect(r.files.map((f) => f.path).sort()).toEqual(["Containerfile", "nbbuild/runner.py", "nbbuild/step.py"]);
+    const paths = r.files.map((f) => f.path);
+    expect(paths.filter((p) => !p.startsWith("nbbuild/nbbuild_runner/")).sort()).toEqual(["Containerfile", "nbbuild/runner.py", "nbbuild/step.py"]);
+    // the whole runner package, in name order, right after runner.py
+    const pkg = paths.filter((p) => p.startsWith("nbbuild/nbbuild_runner/"));
+    expect(pkg).toContain("nbbuild/nbbuild_runner/__init__.py");
+    expect(pkg).toContain("nbbuild/nbbuild_runner/run.py");
+    expect(pkg).toEqual([...pkg].sort());
+    expect(paths.indexOf("nbbuild/runner.py")).toBe(paths.indexOf(pkg[0]!) - 1);
     expect(r.folder!.files.map((f) => f.path).sort()).toEqual(["Containerfile", "src/data/class_names.csv", "src/requirements.txt"]);
     expect(r.tag).toMatch(/^nbbuild\/wine-classification-load_data:[0-9a-f]{24}$/);
     const cf = text(r.files, "Containerfile");
@@ -54,6 +63,21 @@ describe("renderStep", () => {
     expect(d.requirements).toEqual(["matplotlib", "pandas", "scikit-learn", "xgboost==2.0.0"]);
     // sklearn is named by requirements.txt already; numpy only arrives through an import.
     expect(d.imports).toEqual([{ module: "numpy", distribution: "numpy" }]);
+  });
+
+  it("keeps the folder's own modules, %%writefile'd modules and relative imports out of the dependency set", () => {
+    const dir = wineDir();
+    writeFileSync(path.join(dir, "utils.py"), "def f():\n    return 1\n");
+    mkdirSync(path.join(dir, "helpers"));
+    writeFileSync(path.join(dir, "helpers", "__init__.py"), "");
+    const plan = handWinePlan(dir);
+    const step = plan.steps[1]!;
+    step.code.at(-1)!.source += "\nimport utils\nfrom helpers import plots\nimport helper\nfrom .sibling import x\nimport seaborn";
+    const before = renderStep(plan, step, opts).deps.imports.map((i) => i.distribution);
+    expect(before).toContain("helper"); // not in the folder, not written: a distribution
+    plan.steps[0]!.fileHints = ["helper.py"]; // `%%writefile helper.py` in a step of the notebook
+    const imports = renderStep(plan, step, opts).deps.imports.map((i) => i.distribution);
+    expect(imports).toEqual(["numpy", "seaborn"]);
   });
 
   it("is deterministic and content-addressed: one cell edit changes only its step", () => {
@@ -95,7 +119,7 @@ describe("renderStep", () => {
 
   it("copies a local --find-links folder into the install stage only", () => {
     const plan = handWinePlan(wineDir());
-    const wheels = mkdtempSync(path.join(tmpdir(), "nbbuild-wheels-"));
+    const wheels = tempDir("nbbuild-wheels-");
     writeFileSync(path.join(wheels, "probe-1.0-py3-none-any.whl"), "wheel-bytes");
     const r = renderStep(plan, plan.steps[0]!, { ...opts, pip: { findLinks: [wheels], noIndex: true } });
     expect(r.deps.files.map((f) => f.path)).toContain("nbbuild-deps/find-links/0/probe-1.0-py3-none-any.whl");

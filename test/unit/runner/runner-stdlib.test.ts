@@ -5,14 +5,13 @@
  * Runs with every python >= 3.8 found on this machine (python3 and pyenv's 3.8 if present).
  */
 import { spawnSync } from "node:child_process";
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { renderStepModule } from "../../../src/render/step-module.js";
 import type { Plan, Step } from "../../../src/plan/types.js";
-import { PACKAGE_ROOT } from "../../../src/version.js";
-import { block, makePlan, makeStep, param } from "./fixture.js";
+import { block, copyRunner, makePlan, makeStep, param } from "./fixture.js";
 
 interface Variant {
   /** Interpreter and its flags ("-S": no site-packages, a bare base). */
@@ -44,7 +43,7 @@ afterAll(() => {
 function run(v: Variant, dir: string, plan: Plan, step: Step, args: string[]) {
   const stepDir = path.join(dir, step.name);
   mkdirSync(stepDir, { recursive: true });
-  copyFileSync(path.join(PACKAGE_ROOT, "templates", "runner.py"), path.join(stepDir, "runner.py"));
+  copyRunner(stepDir);
   writeFileSync(path.join(stepDir, "step.py"), renderStepModule(plan, step));
   const r = spawnSync(v.python, [...v.flags, "-u", path.join(stepDir, "runner.py"), ...args], {
     encoding: "utf8",

@@ -1,0 +1,103 @@
+"""KFP v1 UI files (mlpipeline-metrics.json, mlpipeline-ui-metadata.json) converted to v2 outputs."""
+
+import io
+import json
+import os
+
+from . import state
+from .metrics import metric_value
+from .state import StepFailure
+from .streams import _say
+
+
+def read_ui_files(work):
+    """Reads mlpipeline-metrics.json and mlpipeline-ui-metadata.json written by the code."""
+    metrics, markdown, web, confusion = {}, [], [], None
+    mpath = os.path.join(work, "mlpipeline-metrics.json")
+    if os.path.isfile(mpath):
+        try:
+            with open(mpath, encoding="utf-8") as f:
+                data = json.load(f)
+            for m in data.get("metrics", []):
+                name = m.get("name")
+                if not isinstance(name, str) or not name:
+                    raise ValueError("a metric without a name")
+                v = m.get("numberValue")
+                if isinstance(v, str):
+                    v = float(v)
+                metrics[name] = metric_value(name, v)
+        except StepFailure:
+            raise
+        except Exception as e:
+            raise StepFailure("step %s: mlpipeline-metrics.json is not valid KFP v1 metrics: %s" % (state.RUN.name, e))
+    upath = os.path.join(work, "mlpipeline-ui-metadata.json")
+    if os.path.isfile(upath):
+        try:
+            with open(upath, encoding="utf-8") as f:
+                data = json.load(f)
+            for out in data.get("outputs", []):
+                kind = out.get("type")
+                source = _ui_source(out, work)
+                if source is None:
+                    continue
+                if kind == "markdown":
+                    markdown.append(source)
+                elif kind == "web-app":
+                    web.append(source)
+                elif kind == "confusion_matrix":
+                    if confusion is not None:
+                        _say("step %s: only the first confusion_matrix of mlpipeline-ui-metadata.json is kept" % state.RUN.name)
+                        continue
+                    confusion = confusion_matrix(out, source)
+                else:
+                    _say("step %s: mlpipeline-ui-metadata.json output type %r is not converted" % (state.RUN.name, kind))
+        except StepFailure:
+            raise
+        except Exception as e:
+            raise StepFailure("step %s: mlpipeline-ui-metadata.json could not be converted: %s: %s" % (state.RUN.name, type(e).__name__, e))
+    return metrics, markdown, web, confusion
+
+
+def _ui_source(out, work):
+    source = out.get("source")
+    if not isinstance(source, str):
+        return None
+    if out.get("storage") == "inline":
+        return source
+    candidate = os.path.realpath(os.path.join(work, source))
+    if candidate.startswith(os.path.realpath(work) + os.sep) and os.path.isfile(candidate):
+        with open(candidate, encoding="utf-8") as f:
+            return f.read()
+    _say("step %s: ui-metadata source %r is not inline and not a file in the working dir; skipped" % (state.RUN.name, source))
+    return None
+
+
+def confusion_matrix(out, source):
+    """KFP v1 confusion_matrix (CSV target,predicted,count) → KFP v2 ClassificationMetrics metadata."""
+    import csv
+    schema = [c.get("name") for c in out.get("schema", [])] or ["target", "predicted", "count"]
+    if len(schema) != 3:
+        raise ValueError("confusion_matrix schema must have 3 columns, got %r" % schema)
+    labels = [str(x) for x in out.get("labels", [])]
+    cells = {}
+    for row in csv.reader(io.StringIO(source)):
+        if not row or not "".join(row).strip():
+            continue
+        if len(row) != 3:
+            raise ValueError("confusion_matrix row %r does not have 3 values" % (row,))
+        rec = dict(zip(schema, row))
+        target = rec.get("target", row[0]).strip()
+        predicted = rec.get("predicted", row[1]).strip()
+        count = float(rec.get("count", row[2]))
+        for lab in (target, predicted):
+            if lab not in labels:
+                labels.append(lab)
+        cells[(target, predicted)] = cells.get((target, predicted), 0) + count
+    rows = []
+    for t in labels:
+        r = []
+        for p in labels:
+            c = cells.get((t, p), 0)
+            r.append(int(c) if float(c).is_integer() else c)
+        rows.append({"row": r})
+    return {"annotationSpecs": [{"displayName": lab} for lab in labels], "rows": rows}

@@ -1,0 +1,94 @@
+import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { CONTEXT_MANIFEST, writeStepContext, type StepContextManifest } from "../../../src/build/step-context.js";
+import { renderStep } from "../../../src/render/render-step.js";
+import { readProvenance } from "../../../src/render/provenance.js";
+import { cleanTemps, tempDir } from "./temp.js";
+import { handWinePlan } from "./wine-plan.js";
+
+afterAll(cleanTemps);
+
+const EXAMPLE = path.resolve(import.meta.dirname, "../../../examples/wine");
+const BASE = "127.0.0.1:5000/nbbuild/python@sha256:" + "b".repeat(64);
+const env = { SOURCE_DATE_EPOCH: "1700000000" };
+
+function wine() {
+  const dir = tempDir("nbbuild-render-");
+  cpSync(EXAMPLE, dir, { recursive: true });
+  return { dir, plan: handWinePlan(dir) };
+}
+
+/** Every file under `dir`, relative, sorted. */
+function tree(dir: string): string[] {
+  return (readdirSync(dir, { recursive: true }) as string[]).filter((p) => statSync(path.join(dir, p)).isFile()).sort();
+}
+
+describe("writeStepContext", () => {
+  it("writes the deps, src and step contexts byte for byte as rendered, with a manifest and build.sh", async () => {
+    const { dir, plan } = wine();
+    const out = path.join(tempDir("nbbuild-render-"), "ctx");
+    const m = await writeStepContext(plan, "split", out, { base: BASE, env });
+    const r = renderStep(plan, plan.steps.find((s) => s.name === "split")!, { base: BASE, env, provenance: readProvenance(plan, env) });
+    expect(m.contentHash).toBe(r.contentHash);
+    expect(m.builds.map((b) => [b.name, b.tag])).toEqual([["deps", r.deps.tag], ["src", r.folder!.tag], ["step", r.tag]]);
+    const expected = [
+      ...r.deps.files.map((f) => ["deps", f] as const),
+      ...r.folder!.files.map((f) => ["src", f] as const),
+      ...r.files.map((f) => ["step", f] as const),
+    ];
+    for (const [sub, f] of expected) {
+      const abs = path.join(out, sub, f.path);
+      expect(readFileSync(abs).equals(f.data), abs).toBe(true);
+      expect(statSync(abs).mode & 0o777, abs).toBe(f.mode);
+      expect(statSync(abs).mtimeMs, "mtimes are the epoch, as in the streamed tar").toBe(0);
+    }
+    expect(tree(out)).toEqual([...expected.map(([sub, f]) => `${sub}/${f.path}`), "build.sh", CONTEXT_MANIFEST].sort());
+    expect(JSON.parse(readFileSync(path.join(out, CONTEXT_MANIFEST), "utf8"))).toEqual(m);
+    // Each FROM names the tag the build before it produces.
+    expect(readFileSync(path.join(out, "src/Containerfile"), "utf8")).toContain(`FROM ${m.builds[0]!.tag}`);
+    expect(readFileSync(path.join(out, "step/Containerfile"), "utf8")).toContain(`FROM ${m.builds[1]!.tag}`);
+    const script = readFileSync(path.join(out, "build.sh"), "utf8");
+    expect(script.split("\n").filter((l) => l.startsWith("$ENGINE build")).map((l) => /-t '([^']+)'/.exec(l)?.[1])).toEqual(m.builds.map((b) => b.tag));
+    expect(statSync(path.join(out, "build.sh")).mode & 0o111).not.toBe(0);
+    expect(existsSync(path.join(dir, "wine.ipynb"))).toBe(true);
+  });
+
+  it("keeps pip credentials out of every written file and passes pip settings by name", async () => {
+    const { plan } = wine();
+    const out = path.join(tempDir("nbbuild-render-"), "ctx");
+    const pip = { indexUrl: "http://alice:hunter2-secret@127.0.0.1:9/simple", extraIndexUrls: ["https://bob:pw-xyz9@example.invalid/simple"] };
+    const m = await writeStepContext(plan, "load_data", out, { base: BASE, env, pip });
+    for (const f of tree(out)) {
+      const text = readFileSync(path.join(out, f), "latin1");
+      expect(text, f).not.toContain("hunter2-secret");
+      expect(text, f).not.toContain("pw-xyz9");
+    }
+    expect(m.builds[0]!.buildArgs).toEqual(["NBBUILD_PIP_EXTRA_INDEX_URL", "NBBUILD_PIP_INDEX_URL", "NBBUILD_PIP_TRUSTED_HOST"]);
+    const script = readFileSync(path.join(out, "build.sh"), "utf8");
+    expect(script).toContain("--build-arg NBBUILD_PIP_INDEX_URL ");
+    expect(script).toContain(': "${NBBUILD_PIP_INDEX_URL:=http://127.0.0.1:9/simple}"');
+    // The same dependency image as a build with other credentials.
+    const other = await writeStepContext(plan, "load_data", path.join(tempDir("nbbuild-render-"), "c"), { base: BASE, env, pip: { ...pip, indexUrl: "http://carol:zz-other@127.0.0.1:9/simple" } });
+    expect(other.dependencyHash).toBe(m.dependencyHash);
+  });
+
+  it("replaces an earlier context atomically, refuses a foreign folder, names unknown steps", async () => {
+    const { plan } = wine();
+    const parent = tempDir("nbbuild-render-");
+    const out = path.join(parent, "ctx");
+    await writeStepContext(plan, "split", out, { base: BASE, env });
+    writeFileSync(path.join(out, "stale.txt"), "x");
+    const m: StepContextManifest = await writeStepContext(plan, "compare", out, { base: BASE, env });
+    expect(m.step).toBe("compare");
+    expect(existsSync(path.join(out, "stale.txt"))).toBe(false);
+    expect(readdirSync(parent)).toEqual(["ctx"]);
+    const foreign = path.join(parent, "mine");
+    mkdirSync(foreign);
+    writeFileSync(path.join(foreign, "keep.txt"), "mine");
+    await expect(writeStepContext(plan, "split", foreign, { base: BASE, env })).rejects.toThrow(/not an nbbuild context/);
+    expect(readdirSync(foreign)).toEqual(["keep.txt"]);
+    expect(readdirSync(parent).sort()).toEqual(["ctx", "mine"]);
+    await expect(writeStepContext(plan, "nope", path.join(parent, "x"), { base: BASE, env })).rejects.toThrow(/no step named "nope".*\n.*load_data/);
+  });
+});
