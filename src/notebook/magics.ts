@@ -225,7 +225,8 @@ function writefile(args: string, body: string[]): { source: string; note: string
   const verb = append ? "Appending to " : "Overwriting ";
   const message = `print((${pyString(verb)} if ${OS}.path.exists(${path}) else "Writing ") + ${pyString(file)})`;
   const head = `${message}; (lambda f: (f.write(`;
-  const tail = `), f.close()))(open(${path}, ${pyString(append ? "a" : "w")}, encoding="utf-8"))`;
+  // The trailing `;` keeps the runner from displaying the tuple, as IPython shows nothing either.
+  const tail = `), f.close()))(open(${path}, ${pyString(append ? "a" : "w")}, encoding="utf-8"));`;
   let source: string;
   if (body.length > 0 && !text.includes("'''") && !/[\\']$/.test(text) && !text.includes("\r")) {
     // A raw triple-quoted string keeps the body readable, each line where it was.

@@ -19,7 +19,7 @@ export const REGISTRY = process.env.NBBUILD_TEST_REGISTRY ?? "127.0.0.1:5000";
 /** Copies examples/<name> into a fresh temporary folder (not a git checkout) and returns it. */
 export function copyExample(name: string): string {
   const dir = tempDir(`nbbuild-${name}-`);
-  cpSync(path.join(REPO, "examples", name), dir, { recursive: true });
+  cpSync(path.join(REPO, "examples", name), dir, { recursive: true, filter: (src) => !src.endsWith("/.nbbuild") });
   return dir;
 }
 

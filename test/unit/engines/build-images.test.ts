@@ -47,7 +47,7 @@ class MemoryEngine implements Engine {
 
 function wine() {
   const dir = tempDir("nbbuild-bi-");
-  cpSync(path.resolve(import.meta.dirname, "../../../examples/wine"), dir, { recursive: true });
+  cpSync(path.resolve(import.meta.dirname, "../../../examples/wine"), dir, { recursive: true, filter: (src) => !src.endsWith("/.nbbuild") });
   return handWinePlan(dir);
 }
 

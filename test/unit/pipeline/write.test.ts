@@ -21,7 +21,8 @@ afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 /** A fresh copy of examples/wine, optionally with a (fake, pushed) build record for its plan. */
 async function wineCopy(name: string, withRecord: boolean | "stale") {
   const dir = path.join(tmp, name);
-  fs.cpSync(path.join(REPO, "examples/wine"), dir, { recursive: true });
+  // Leave out any .nbbuild/ a local demo run left in the working tree: this copy starts clean.
+  fs.cpSync(path.join(REPO, "examples/wine"), dir, { recursive: true, filter: (src) => path.basename(src) !== ".nbbuild" });
   const nb = path.join(dir, "wine.ipynb");
   const plan = await loadPlan(nb);
   if (withRecord) {
