@@ -30,7 +30,8 @@ export function register(program: Command): void {
       extraIndexUrl?: string[]; findLinks?: string[]; index?: boolean; concurrency: string; json?: boolean; quiet?: boolean;
     }) => {
       const say = (line: string) => { if (!o.quiet) process.stderr.write(`${line}\n`); };
-      const plan = await loadPlan(file, { baseImage: o.base });
+      // --base goes to the build, not into the plan, so the plan hash matches `nbbuild pipeline`/`run`.
+      const plan = await loadPlan(file);
       const engine = await makeEngine(o.engine, say);
       try {
         const record = await buildImages(plan, {

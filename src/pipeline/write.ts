@@ -84,7 +84,8 @@ export function defaultOutput(plan: Plan, format: PipelineFormat): string {
 /** Runs the whole stage for `file` and returns where it wrote. */
 export async function writePipelineFile(file: string, opts: PipelineFileOptions): Promise<{ path: string; steps: number }> {
   // --name/--description only rename the pipeline in the file: the plan (and so its build record) keeps its own name.
-  const plan = await loadPlan(file, { baseImage: opts.base });
+  // --base is a build option, not part of the plan: the plan (and its hash in the build record) stays the same.
+  const plan = await loadPlan(file);
   let record = readBuildRecord(plan);
   const missing = plan.steps.filter((s) => !record?.steps[s.name]).map((s) => s.name);
   const stale = record !== undefined && record.planHash !== `sha256:${hashJson(plan)}`;

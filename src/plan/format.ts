@@ -56,7 +56,7 @@ export function formatPlan(plan: Plan): string {
   if (plan.volumes.length) out.push(`  volumes: ${plan.volumes.map((v) => `${v.pvc} at ${v.mountPath}`).join(", ")}`);
   out.push("");
   out.push(`Parameters (${plan.parameters.length})`);
-  for (const p of plan.parameters) out.push(`  ${p.name} = ${JSON.stringify(p.default)}  (${p.type})`);
+  for (const p of plan.parameters) out.push(`  ${p.name} = ${formatDefault(p)}  (${p.type})`);
   if (!plan.parameters.length) out.push("  -");
   out.push("");
   out.push(`Steps (${plan.steps.length}, in run order)`);
@@ -77,4 +77,10 @@ export function formatPlan(plan: Plan): string {
     for (const d of warnings) out.push(`  ${formatLocation(d.location)}: ${d.message}`);
   }
   return out.join("\n") + "\n";
+}
+
+/** A parameter default as Python would print it (a float default keeps its `.0`). */
+function formatDefault(p: Plan["parameters"][number]): string {
+  if (p.type === "NUMBER_DOUBLE" && typeof p.default === "number" && Number.isInteger(p.default)) return `${p.default}.0`;
+  return JSON.stringify(p.default);
 }
