@@ -23,7 +23,7 @@ export interface RecordedRequest {
 }
 
 interface Version { pipeline_version_id: string; pipeline_id: string; name: string; display_name: string; spec: unknown[]; created: number }
-interface Pipeline { pipeline_id: string; name: string; display_name: string; description: string; namespace: string }
+type Pipeline = { pipeline_id: string; name: string; display_name: string; description: string; namespace: string };
 
 /** A running fake server, its state, and how to stop it. */
 export interface FakeKfpApi {
@@ -113,7 +113,7 @@ export async function startFakeKfpApi(options: FakeKfpOptions = {}): Promise<Fak
         const parts = parseMultipart(body, String(req.headers["content-type"] ?? ""));
         if (typeof parts === "string") return void fail(400, parts);
         rec.parts = parts;
-        const file = parts.find((p) => p.name === "uploadfile");
+        const file = parts?.find((p) => p.name === "uploadfile");
         if (!file) return void fail(400, "Failed to read pipeline from file");
         if (!file.filename || !/\.(ya?ml|json|zip|tar\.gz|tgz)$/.test(file.filename)) return void fail(400, "Failed to read a pipeline spec file: unexpected file extension");
         let docs: unknown[];

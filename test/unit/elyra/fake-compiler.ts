@@ -7,6 +7,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { NbbuildError } from "../../../src/errors.js";
 import type { CodeBlock, Plan, PlanOptions, Step } from "../../../src/plan/types.js";
+import { neutralStep } from "../../support/plan-builders.js";
 
 interface Cell {
   cell_type: string;
@@ -23,12 +24,8 @@ export async function fakeCompile(file: string, options: PlanOptions = {}): Prom
   const src = (c: Cell) => (Array.isArray(c.source) ? c.source.join("") : c.source);
   const imports: CodeBlock[] = [];
   const steps: Step[] = [];
-  const blank = (name: string, after: string[]): Step => ({
-    name, kind: "notebook", after, cells: [], code: [], inputs: [], outputs: [], parameters: [], metrics: [],
-    fileInputs: [], fileOutputs: [], fileHints: [], context: { dir: "." }, requirements: [], limits: {}, requests: {},
-    env: {}, secrets: [], volumes: [], tolerations: [], labels: {}, annotations: {}, cache: true, report: true,
-    uiOutputs: false, source: { file: rel, cells: [] },
-  });
+  const blank = (name: string, after: string[]): Step =>
+    neutralStep(name, { after, report: true, source: { file: rel, cells: [] } });
   nb.cells.forEach((c, index) => {
     if (c.cell_type !== "code") return;
     const tags = c.metadata?.tags ?? [];

@@ -2,55 +2,16 @@
 import { createHash } from "node:crypto";
 import type { BuildRecord } from "../../../src/build/record-types.js";
 import type { Plan, Step } from "../../../src/plan/types.js";
+import { neutralPlan, neutralStep } from "../../support/plan-builders.js";
 
 /** A step with every field at its neutral value, overridden by `over`. */
 export function makeStep(name: string, over: Partial<Step> = {}): Step {
-  return {
-    name,
-    kind: "notebook",
-    after: [],
-    cells: [],
-    code: [],
-    inputs: [],
-    outputs: [],
-    parameters: [],
-    metrics: [],
-    fileInputs: [],
-    fileOutputs: [],
-    fileHints: [],
-    context: { dir: "." },
-    requirements: [],
-    limits: {},
-    requests: {},
-    env: {},
-    secrets: [],
-    volumes: [],
-    tolerations: [],
-    labels: {},
-    annotations: {},
-    cache: true,
-    report: false,
-    uiOutputs: false,
-    source: { file: "nb.ipynb", cells: [{ index: 1, id: `c-${name}` }] },
-    ...over,
-  };
+  return neutralStep(name, { source: { file: "nb.ipynb", cells: [{ index: 1, id: `c-${name}` }] }, ...over });
 }
 
 /** A Plan around the given steps. */
 export function makePlan(steps: Step[], over: Partial<Plan> = {}): Plan {
-  return {
-    schemaVersion: 1,
-    name: "test-pipeline",
-    root: "/nonexistent/project",
-    source: { file: "nb.ipynb", kind: "notebook" },
-    parameters: [],
-    metrics: [],
-    steps,
-    volumes: [],
-    unassigned: [],
-    diagnostics: [],
-    ...over,
-  };
+  return neutralPlan(steps, "/nonexistent/project", over);
 }
 
 const labels = { team: "data-science" };
