@@ -17,6 +17,9 @@ import { makeEngine } from "../../src/engines/factory.js";
 import { loadPlan } from "../../src/plan/load.js";
 import type { Plan } from "../../src/plan/types.js";
 import { BASE, REGISTRY, dropLocalImages, runRestricted, sh } from "./image-helpers.js";
+import { cleanTemps, tempDir } from "../unit/render/temp.js";
+
+afterAll(cleanTemps);
 
 const WHEEL = "nbbuild_probe-0.1.0-py3-none-any.whl";
 
@@ -24,9 +27,6 @@ const WHEEL = "nbbuild_probe-0.1.0-py3-none-any.whl";
 function buildWheel(dir: string, value: string): string {
   const script = `
 import base64, hashlib, sys, zipfile
-import { cleanTemps, tempDir } from "../unit/render/temp.js";
-
-afterAll(cleanTemps);
 out = sys.argv[1]
 files = {
   "nbbuild_probe/__init__.py": "VALUE = %r\\n" % sys.argv[2],
