@@ -14,7 +14,7 @@ log() { echo "[stack] $*" >&2; }
 
 need_pkgs=()
 for pair in dockerd:docker.io buildah:buildah podman:podman skopeo:skopeo umoci:umoci \
-            docker-registry:docker-registry debootstrap:debootstrap; do
+            docker-registry:docker-registry debootstrap:debootstrap curl:curl git:git; do
   command -v "${pair%%:*}" >/dev/null 2>&1 || need_pkgs+=("${pair#*:}")
 done
 if [ "${#need_pkgs[@]}" -gt 0 ]; then
