@@ -28,7 +28,8 @@ export function register(program: Command): void {
       extraIndexUrl?: string[]; findLinks?: string[]; index?: boolean; json?: boolean;
     }) => {
       const say = (line: string) => process.stderr.write(`${line}\n`);
-      const plan = await loadPlan(file, { baseImage: o.base });
+      // --base goes to the render, not into the plan (as in `nbbuild image`).
+      const plan = await loadPlan(file);
       const engine = o.engine === "none" ? undefined : await makeEngine(o.engine, say);
       try {
         const manifest = await writeStepContext(plan, o.step, o.output, {

@@ -149,7 +149,7 @@ describe("pip index with credentials", () => {
     indexUrl = `http://user:${password}@127.0.0.1:${(server.address() as AddressInfo).port}/simple`;
     probeNotebook(dir);
   });
-  afterAll(() => new Promise<void>((resolve) => server?.close(() => resolve())));
+  afterAll(() => new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve())));
 
   it("docker: bakes the package into the image without leaking the password", async () => {
     const plan = await probePlan(dir, path.join(dir, "probe.ipynb"));
