@@ -4,30 +4,20 @@ import { formatEvent, formatRecord } from "../build/progress.js";
 import { makeEngine } from "../engines/factory.js";
 import { formatLocation } from "../errors.js";
 import { loadPlan } from "../plan/load.js";
-import { mergePipOptions, pipOptionsFromEnv } from "../render/pip.js";
-
-const collect = (v: string, prev: string[] = []) => [...prev, v];
+import { addBuildInputOptions, pipOptionsOf, type BuildInputFlags } from "./build-inputs.js";
 
 /** Registers `nbbuild image`: builds one non-root image per step and writes the build record. */
 export function register(program: Command): void {
-  program
-    .command("image")
+  addBuildInputOptions(program.command("image")
     .description("build one non-root image per step (dependencies baked in) and write the build record")
-    .argument("<file>", "notebook (.ipynb) or Elyra pipeline (.pipeline)")
+    .argument("<file>", "notebook (.ipynb) or Elyra pipeline (.pipeline)"))
     .option("--engine <name>", "auto | docker | buildah | podman", "auto")
-    .option("--base <image>", "base image (default: notebook metadata, else $NBBUILD_BASE, else python:3.11-slim)")
     .option("--push <registry/prefix>", "push images there and record them by digest")
-    .option("--requirements <file>", "requirements file (default: requirements.txt beside the notebook)")
-    .option("--index-url <url>", "pip index URL (credentials allowed: they never reach the image)")
-    .option("--extra-index-url <url>", "extra pip index URL (repeatable)", collect)
-    .option("--find-links <url|dir>", "pip --find-links URL, or a local folder copied into the build (repeatable)", collect)
-    .option("--no-index", "ignore package indexes: install only from --find-links")
     .option("--concurrency <n>", "step images built at once", "4")
     .option("--json", "print the build record as JSON on stdout")
     .option("--quiet", "print nothing but errors (and --json output)")
-    .action(async (file: string, o: {
-      engine: string; base?: string; push?: string; requirements?: string; indexUrl?: string;
-      extraIndexUrl?: string[]; findLinks?: string[]; index?: boolean; concurrency: string; json?: boolean; quiet?: boolean;
+    .action(async (file: string, o: BuildInputFlags & {
+      engine: string; push?: string; concurrency: string; json?: boolean; quiet?: boolean;
     }) => {
       const say = (line: string) => { if (!o.quiet) process.stderr.write(`${line}\n`); };
       // --base goes to the build, not into the plan, so the plan hash matches `nbbuild pipeline`/`run`.
@@ -39,7 +29,7 @@ export function register(program: Command): void {
           base: o.base,
           push: o.push,
           requirementsFile: o.requirements,
-          pip: mergePipOptions({ indexUrl: o.indexUrl, extraIndexUrls: o.extraIndexUrl, findLinks: o.findLinks, noIndex: o.index === false ? true : undefined }, pipOptionsFromEnv()),
+          pip: pipOptionsOf(o),
           concurrency: Math.max(1, Number.parseInt(o.concurrency, 10) || 4),
           onEvent: (e) => { const l = formatEvent(e); if (l) say(l); },
           onDiagnostic: (d) => say(`warning: ${formatLocation(d.location)}: ${d.message}`),

@@ -1,0 +1,34 @@
+import type { Command } from "commander";
+import { mergePipOptions, pipOptionsFromEnv, type PipOptions } from "../render/pip.js";
+
+const collect = (v: string, prev: string[] = []) => [...prev, v];
+
+/** The flags that decide what goes into an image, shared by `nbbuild image` and `nbbuild context`. */
+export interface BuildInputFlags {
+  base?: string;
+  requirements?: string;
+  indexUrl?: string;
+  extraIndexUrl?: string[];
+  findLinks?: string[];
+  /** commander's `--no-index` sets `index: false`. */
+  index?: boolean;
+}
+
+/** Adds --base, --requirements and the pip source flags to a command. */
+export function addBuildInputOptions(command: Command): Command {
+  return command
+    .option("--base <image>", "base image (default: notebook metadata, else $NBBUILD_BASE, else python:3.11-slim)")
+    .option("--requirements <file>", "requirements file (default: requirements.txt beside the notebook)")
+    .option("--index-url <url>", "pip index URL (credentials allowed: they never reach an image or a written file)")
+    .option("--extra-index-url <url>", "extra pip index URL (repeatable)", collect)
+    .option("--find-links <url|dir>", "pip --find-links URL, or a local folder copied into the install stage only (repeatable)", collect)
+    .option("--no-index", "ignore package indexes: install only from --find-links");
+}
+
+/** Pip settings from the flags, completed by PIP_* environment variables. */
+export function pipOptionsOf(flags: BuildInputFlags): PipOptions {
+  return mergePipOptions(
+    { indexUrl: flags.indexUrl, extraIndexUrls: flags.extraIndexUrl, findLinks: flags.findLinks, noIndex: flags.index === false ? true : undefined },
+    pipOptionsFromEnv(),
+  );
+}
