@@ -13,7 +13,7 @@ import { writeStepContext, type StepContextManifest } from "../../src/build/step
 import { DockerEngine } from "../../src/engines/docker.js";
 import type { Plan } from "../../src/plan/types.js";
 import { BASE, copyExample, runRestricted, sh, winePlan } from "./image-helpers.js";
-import { cleanTemps, tempDir } from "../unit/render/temp.js";
+import { cleanTemps, tempDir } from "../support/temp.js";
 
 const STEP = "split";
 /** Lists /opt/app-root/{nbbuild,src} as "path mode uid:gid sha256" lines. */

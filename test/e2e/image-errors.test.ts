@@ -5,7 +5,7 @@ import { buildImages } from "../../src/build/build-images.js";
 import { makeEngine } from "../../src/engines/factory.js";
 import { NbbuildError } from "../../src/errors.js";
 import { BASE, REGISTRY, copyExample, winePlan } from "./image-helpers.js";
-import { cleanTemps, tempDir } from "../unit/render/temp.js";
+import { cleanTemps, tempDir } from "../support/temp.js";
 
 afterAll(cleanTemps);
 

@@ -8,7 +8,7 @@ import path from "node:path";
 import { loadPlan } from "../../src/plan/load.js";
 import type { Plan } from "../../src/plan/types.js";
 import { handWinePlan } from "../unit/render/wine-plan.js";
-import { tempDir } from "../unit/render/temp.js";
+import { tempDir } from "../support/temp.js";
 
 export { handWinePlan };
 

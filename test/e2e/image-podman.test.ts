@@ -9,7 +9,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { buildImages } from "../../src/build/build-images.js";
 import { makeEngine } from "../../src/engines/factory.js";
 import { BASE, REGISTRY, copyExample, dropLocalImages, runRestricted, sh, skopeoInspect, winePlan } from "./image-helpers.js";
-import { cleanTemps } from "../unit/render/temp.js";
+import { cleanTemps } from "../support/temp.js";
 
 afterAll(cleanTemps);
 

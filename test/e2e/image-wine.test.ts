@@ -12,7 +12,7 @@ import { makeEngine } from "../../src/engines/factory.js";
 import type { Engine } from "../../src/engines/engine.js";
 import type { Plan } from "../../src/plan/types.js";
 import { BASE, REGISTRY, copyExample, dropLocalImages, runRestricted, sh, skopeoInspect, winePlan } from "./image-helpers.js";
-import { cleanTemps, tempDir } from "../unit/render/temp.js";
+import { cleanTemps, tempDir } from "../support/temp.js";
 
 afterAll(cleanTemps);
 

@@ -17,7 +17,7 @@ import { makeEngine } from "../../src/engines/factory.js";
 import { loadPlan } from "../../src/plan/load.js";
 import type { Plan } from "../../src/plan/types.js";
 import { BASE, REGISTRY, dropLocalImages, runRestricted, sh } from "./image-helpers.js";
-import { cleanTemps, tempDir } from "../unit/render/temp.js";
+import { cleanTemps, tempDir } from "../support/temp.js";
 
 afterAll(cleanTemps);
 

@@ -1,11 +1,14 @@
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import type { Problem } from "../../../src/errors.js";
 import { planNotebook } from "../../../src/notebook/compile.js";
 import { rewriteMagics } from "../../../src/notebook/magics.js";
+import { cleanTemps, tempDir } from "../../support/temp.js";
+
+afterAll(cleanTemps);
 
 const loc = { file: "nb.ipynb", cellIndex: 2, cellId: "w" };
 function rw(src: string) {
@@ -16,7 +19,7 @@ function rw(src: string) {
 
 /** Runs rewritten cells with python3 in a fresh folder; returns that folder and stdout. */
 function runPython(sources: string[]): { dir: string; stdout: string } {
-  const dir = mkdtempSync(join(tmpdir(), "nbbuild-wf-"));
+  const dir = tempDir("nbbuild-wf-");
   writeFileSync(join(dir, "cells.py"), sources.join("\n"));
   const stdout = execFileSync("python3", ["cells.py"], { cwd: dir, encoding: "utf8", timeout: 20_000 });
   return { dir, stdout };

@@ -1,9 +1,12 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import type { Problem } from "../../../src/errors.js";
 import { rewriteMagics } from "../../../src/notebook/magics.js";
+import { cleanTemps, tempDir } from "../../support/temp.js";
+
+afterAll(cleanTemps);
 
 const loc = { file: "nb.ipynb", cellIndex: 3, cellId: "abc" };
 function rw(src: string, dir = tmpdir()) {
@@ -27,7 +30,7 @@ describe("rewriteMagics", () => {
   });
 
   it("pip -r FILE reads the file beside the notebook; a missing file is an error", () => {
-    const dir = mkdtempSync(join(tmpdir(), "nbb-magic-"));
+    const dir = tempDir("nbb-magic-");
     writeFileSync(join(dir, "reqs.txt"), "# deps\nrequests==2.31.0\n\nrich  # pretty\n");
     expect(rw("%pip install -r reqs.txt", dir).requirements).toEqual(["requests==2.31.0", "rich"]);
     const bad = rw("%pip install -r nope.txt", dir);

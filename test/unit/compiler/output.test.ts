@@ -1,13 +1,15 @@
-import { mkdtempSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { Command } from "commander";
-import { afterEach, describe, expect, it, vi } from "vitest";
+import { afterAll, afterEach, describe, expect, it, vi } from "vitest";
 import { register as registerGraph } from "../../../src/cli/graph.js";
 import { register as registerPlan } from "../../../src/cli/plan.js";
 import { planNotebook } from "../../../src/notebook/compile.js";
 import { formatPlan } from "../../../src/plan/format.js";
 import { toHtml, toMermaid, toSvg } from "../../../src/plan/graph.js";
+import { cleanTemps, tempDir } from "../../support/temp.js";
+
+afterAll(cleanTemps);
 
 const WINE = resolve(__dirname, "../../../examples/wine/wine.ipynb");
 const FIX = resolve(__dirname, "../../fixtures/notebooks");
@@ -94,7 +96,7 @@ describe("CLI", () => {
   });
 
   it("nbbuild graph -o writes .mmd, .svg and .html", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "nbb-graph-"));
+    const dir = tempDir("nbb-graph-");
     for (const ext of ["mmd", "svg", "html"]) await cli("graph", WINE, "-o", join(dir, `dag.${ext}`));
     expect(readFileSync(join(dir, "dag.mmd"), "utf8")).toContain("flowchart TD");
     expect(readFileSync(join(dir, "dag.svg"), "utf8")).toContain("<svg");

@@ -1,7 +1,10 @@
 import { resolve } from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { planNotebook } from "../../../src/notebook/compile.js";
 import type { Plan } from "../../../src/plan/types.js";
+import { cleanTemps, tempDir } from "../../support/temp.js";
+
+afterAll(cleanTemps);
 
 const FIX = resolve(__dirname, "../../fixtures/notebooks");
 const plan = (f: string) => planNotebook(resolve(FIX, f));
@@ -270,9 +273,8 @@ describe("planNotebook: composition (notebook: cells)", () => {
 
 describe("planNotebook: composition edge rules", () => {
   it("adjacent references with no data between them stay parallel; a step cell runs after every unit above it", async () => {
-    const { mkdtempSync, writeFileSync } = await import("node:fs");
-    const { tmpdir } = await import("node:os");
-    const dir = mkdtempSync(resolve(tmpdir(), "nbb-compose-"));
+    const { writeFileSync } = await import("node:fs");
+    const dir = tempDir("nbb-compose-");
     const nb = (cells: object[]) => JSON.stringify({ cells, metadata: { kernelspec: { language: "python", name: "python3" } }, nbformat: 4, nbformat_minor: 5 });
     const cell = (id: string, source: string, tags: string[], extra: object = {}) => ({ cell_type: "code", id, source, metadata: { tags, ...extra }, outputs: [], execution_count: null });
     writeFileSync(resolve(dir, "left.ipynb"), nb([cell("l1", "l = 1", ["step:left_a"]), cell("l2", "l2 = l + 1", ["step:left_b", "prev:left_a"])]));
@@ -294,9 +296,8 @@ describe("planNotebook: composition edge rules", () => {
 
 describe("planNotebook: a notebook whose only tags are skip", () => {
   it("is one step of the cells not skipped", async () => {
-    const { mkdtempSync, writeFileSync } = await import("node:fs");
-    const { tmpdir } = await import("node:os");
-    const dir = mkdtempSync(resolve(tmpdir(), "nbb-skiponly-"));
+    const { writeFileSync } = await import("node:fs");
+    const dir = tempDir("nbb-skiponly-");
     const cell = (id: string, source: string, tags: string[]) => ({ cell_type: "code", id, source, metadata: { tags }, outputs: [], execution_count: null });
     writeFileSync(resolve(dir, "scratch.ipynb"), JSON.stringify({ cells: [cell("a", "x = 1", []), cell("b", "%debug", ["skip"]), cell("c", "y = x", [])], metadata: {}, nbformat: 4, nbformat_minor: 5 }));
     const p = await planNotebook(resolve(dir, "scratch.ipynb"));

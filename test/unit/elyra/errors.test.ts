@@ -1,10 +1,12 @@
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
-import { describe, expect, test } from "vitest";
+import { afterAll, describe, expect, test } from "vitest";
 import { NbbuildError } from "../../../src/errors.js";
 import { planElyraPipelineWith } from "../../../src/notebook/elyra.js";
+import { cleanTemps, tempDir } from "../../support/temp.js";
 import { fakeCompile } from "./fake-compiler.js";
+
+afterAll(cleanTemps);
 
 const ERR = path.resolve(import.meta.dirname, "../../fixtures/elyra/errors");
 
@@ -157,7 +159,7 @@ describe("errors name the .pipeline file, the node id and label, and the fix", (
   });
 
   test("duplicate node ids and a self-link", async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "elyra-dup-"));
+    const dir = tempDir("elyra-dup-");
     fs.copyFileSync(path.join(ERR, "cycle.pipeline"), path.join(dir, "dup.pipeline"));
     fs.writeFileSync(path.join(dir, "ok.py"), "print(1)\n");
     const doc = JSON.parse(fs.readFileSync(path.join(dir, "dup.pipeline"), "utf8"));

@@ -1,10 +1,12 @@
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
-import { beforeAll, describe, expect, test } from "vitest";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { fnmatch, matchDependencies, readRequirements } from "../../../src/notebook/elyra-files.js";
 import { ancestorsOf, topoOrder } from "../../../src/notebook/elyra-graph.js";
 import { pipelineName, stepNameFromLabel, uniqueNames } from "../../../src/notebook/elyra-names.js";
+import { cleanTemps, tempDir } from "../../support/temp.js";
+
+afterAll(cleanTemps);
 
 describe("fnmatch follows Python's rules", () => {
   test.each([
@@ -28,7 +30,7 @@ describe("fnmatch follows Python's rules", () => {
 describe("dependency selection mirrors Elyra's archive", () => {
   let dir = "";
   beforeAll(() => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), "elyra-deps-"));
+    dir = tempDir("elyra-deps-");
     for (const f of ["node.py", "a.json", "notes.txt", ".env", "data/x.csv", "data/deep/y.csv", "cfg/c.json", ".git/config.json", "cfg/.cache/z.json"]) {
       fs.mkdirSync(path.dirname(path.join(dir, f)), { recursive: true });
       fs.writeFileSync(path.join(dir, f), f);

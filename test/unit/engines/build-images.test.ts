@@ -6,7 +6,7 @@ import { buildImages, buildRecordPath, readBuildRecord } from "../../../src/buil
 import type { BuildContextFiles, BuildOptions, Engine, ImageInfo } from "../../../src/engines/engine.js";
 import { NbbuildError } from "../../../src/errors.js";
 import { handWinePlan } from "../render/wine-plan.js";
-import { cleanTemps, tempDir } from "../render/temp.js";
+import { cleanTemps, tempDir } from "../../support/temp.js";
 
 afterAll(cleanTemps);
 

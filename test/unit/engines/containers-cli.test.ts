@@ -4,7 +4,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { BuildahEngine } from "../../../src/engines/buildah.js";
 import { writeContextDir } from "../../../src/engines/containers-cli.js";
 import { PodmanEngine } from "../../../src/engines/podman.js";
-import { cleanTemps, tempDir } from "../render/temp.js";
+import { cleanTemps, tempDir } from "../../support/temp.js";
 
 afterAll(cleanTemps);
 

@@ -3,7 +3,7 @@ import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { listFolder } from "../../../src/render/folder.js";
-import { cleanTemps, tempDir } from "./temp.js";
+import { cleanTemps, tempDir } from "../../support/temp.js";
 
 afterAll(cleanTemps);
 

@@ -4,7 +4,7 @@ import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import type { Plan } from "../../../src/plan/types.js";
 import { readProvenance } from "../../../src/render/provenance.js";
-import { cleanTemps, tempDir } from "./temp.js";
+import { cleanTemps, tempDir } from "../../support/temp.js";
 
 afterAll(cleanTemps);
 

@@ -4,7 +4,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { CONTEXT_MANIFEST, writeStepContext, type StepContextManifest } from "../../../src/build/step-context.js";
 import { renderStep } from "../../../src/render/render-step.js";
 import { readProvenance } from "../../../src/render/provenance.js";
-import { cleanTemps, tempDir } from "./temp.js";
+import { cleanTemps, tempDir } from "../../support/temp.js";
 import { handWinePlan } from "./wine-plan.js";
 
 afterAll(cleanTemps);

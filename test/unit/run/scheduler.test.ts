@@ -1,10 +1,12 @@
 import fs from "node:fs/promises";
-import os from "node:os";
 import path from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import type { ContainerResult, ContainerRunner, ContainerSpec, RunControl } from "../../../src/run/container.js";
 import { parseIr } from "../../../src/run/ir.js";
 import { runGraph } from "../../../src/run/scheduler.js";
+import { cleanTemps, tempDir } from "../../support/temp.js";
+
+afterAll(cleanTemps);
 
 /** A fake engine: "runs" a task by writing its output files, failing the tasks named in `fail`. */
 class FakeRunner implements ContainerRunner {
@@ -51,7 +53,7 @@ function fan(n: number): string {
 }
 
 async function run(fail: string[], parallel: number) {
-  const workdir = await fs.mkdtemp(path.join(os.tmpdir(), "nbbuild-sched-"));
+  const workdir = tempDir("nbbuild-sched-");
   const runner = new FakeRunner(fail);
   const r = await runGraph(parseIr(fan(3), "fan.yaml"), {}, { runner, workdir, runId: "t", parallel, timeoutSeconds: 60, file: "fan.yaml" });
   return { r, runner, workdir };
