@@ -12,50 +12,59 @@ from .streams import _say
 
 def read_ui_files(work):
     """Reads mlpipeline-metrics.json and mlpipeline-ui-metadata.json written by the code."""
-    metrics, markdown, web, confusion = {}, [], [], None
-    mpath = os.path.join(work, "mlpipeline-metrics.json")
-    if os.path.isfile(mpath):
-        try:
-            with open(mpath, encoding="utf-8") as f:
-                data = json.load(f)
-            for m in data.get("metrics", []):
-                name = m.get("name")
-                if not isinstance(name, str) or not name:
-                    raise ValueError("a metric without a name")
-                v = m.get("numberValue")
-                if isinstance(v, str):
-                    v = float(v)
-                metrics[name] = metric_value(name, v)
-        except StepFailure:
-            raise
-        except Exception as e:
-            raise StepFailure("step %s: mlpipeline-metrics.json is not valid KFP v1 metrics: %s" % (state.RUN.name, e))
-    upath = os.path.join(work, "mlpipeline-ui-metadata.json")
-    if os.path.isfile(upath):
-        try:
-            with open(upath, encoding="utf-8") as f:
-                data = json.load(f)
-            for out in data.get("outputs", []):
-                kind = out.get("type")
-                source = _ui_source(out, work)
-                if source is None:
-                    continue
-                if kind == "markdown":
-                    markdown.append(source)
-                elif kind == "web-app":
-                    web.append(source)
-                elif kind == "confusion_matrix":
-                    if confusion is not None:
-                        _say("step %s: only the first confusion_matrix of mlpipeline-ui-metadata.json is kept" % state.RUN.name)
-                        continue
-                    confusion = confusion_matrix(out, source)
-                else:
-                    _say("step %s: mlpipeline-ui-metadata.json output type %r is not converted" % (state.RUN.name, kind))
-        except StepFailure:
-            raise
-        except Exception as e:
-            raise StepFailure("step %s: mlpipeline-ui-metadata.json could not be converted: %s: %s" % (state.RUN.name, type(e).__name__, e))
+    metrics = _converted(os.path.join(work, "mlpipeline-metrics.json"), {},
+                         _v1_metrics, "is not valid KFP v1 metrics: %s")
+    markdown, web, confusion = _converted(os.path.join(work, "mlpipeline-ui-metadata.json"), ([], [], None),
+                                          lambda data: _ui_outputs(data, work), "could not be converted: %s")
     return metrics, markdown, web, confusion
+
+
+def _converted(path, absent, convert, failure):
+    """`convert(json of path)`, `absent` when there is no such file; any error fails the step."""
+    if not os.path.isfile(path):
+        return absent
+    try:
+        with open(path, encoding="utf-8") as f:
+            return convert(json.load(f))
+    except StepFailure:
+        raise
+    except Exception as e:
+        detail = "%s: %s" % (type(e).__name__, e)
+        raise StepFailure("step %s: %s %s" % (state.RUN.name, os.path.basename(path), failure % detail))
+
+
+def _v1_metrics(data):
+    metrics = {}
+    for m in data.get("metrics", []):
+        name = m.get("name")
+        if not isinstance(name, str) or not name:
+            raise ValueError("a metric without a name")
+        v = m.get("numberValue")
+        if isinstance(v, str):
+            v = float(v)
+        metrics[name] = metric_value(name, v)
+    return metrics
+
+
+def _ui_outputs(data, work):
+    markdown, web, confusion = [], [], None
+    for out in data.get("outputs", []):
+        kind = out.get("type")
+        source = _ui_source(out, work)
+        if source is None:
+            continue
+        if kind == "markdown":
+            markdown.append(source)
+        elif kind == "web-app":
+            web.append(source)
+        elif kind == "confusion_matrix":
+            if confusion is not None:
+                _say("step %s: only the first confusion_matrix of mlpipeline-ui-metadata.json is kept" % state.RUN.name)
+                continue
+            confusion = confusion_matrix(out, source)
+        else:
+            _say("step %s: mlpipeline-ui-metadata.json output type %r is not converted" % (state.RUN.name, kind))
+    return markdown, web, confusion
 
 
 def _ui_source(out, work):

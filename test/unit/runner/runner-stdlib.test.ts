@@ -140,6 +140,13 @@ describe.skipIf(!VARIANTS.length).each(VARIANTS)("runner.py on $python $flags", 
     "--output", `fn=${art("fn")}`, "--output", `bad=${art("bad")}`,
   ]);
   const brk = run(v, dir, plan, broken, []);
+  // An Elyra-style step whose code writes KFP v1 UI files, one of them malformed.
+  const uiStep = makeStep({ name: "ui", uiOutputs: true, code: [block("step", 9, [
+    "import json",
+    "json.dump({'metrics': [{'numberValue': 1}]}, open('mlpipeline-metrics.json', 'w'))",
+  ].join("\n"))] });
+  const uiPlan = makePlan([uiStep]);
+  const ui = run(v, dir, uiPlan, uiStep, ["--metrics", path.join(dir, "ui-metrics.json")]);
   const badParam = run(v, dir, plan, producer, ["--param", "N=three"]);
 
   it("types parameters and displays a bare last expression", () => {
@@ -192,6 +199,13 @@ describe.skipIf(!VARIANTS.length).each(VARIANTS)("runner.py on $python $flags", 
     expect(brk.code).toBe(1);
     expect(brk.stderr).toContain('File "nb.ipynb [cell 3, id c3]", line 3');
     expect(brk.stderr.trim().split("\n").pop()).toMatch(/^nbbuild: step broken failed in nb\.ipynb cell 3 \(id c3\), line 3: SyntaxError: /);
+  });
+
+  it("fails a step whose mlpipeline-metrics.json is malformed, naming the file and the problem", () => {
+    expect(ui.code).toBe(1);
+    expect(ui.stderr.trim().split("\n").pop()).toBe(
+      "nbbuild: step ui: mlpipeline-metrics.json is not valid KFP v1 metrics: ValueError: a metric without a name",
+    );
   });
 
   it("rejects a parameter value that does not fit its type", () => {
