@@ -8,7 +8,7 @@ import { renderPlan, repoComponent, stepBase } from "../render/render-step.js";
 import type { RenderedStep, ResolvedBase } from "../render/types.js";
 import { remoteDigest } from "../registry/client.js";
 import { mapLimit } from "./pool.js";
-import { writeBuildRecord } from "./record.js";
+import { planHash, writeBuildRecord } from "./record.js";
 import { BUILD_RECORD_VERSION, type BuildRecord, type StepImage } from "./record-types.js";
 
 /** One progress event of a build; the CLI turns these into lines. */
@@ -174,7 +174,7 @@ export async function buildImages(plan: Plan, opts: BuildImagesOptions): Promise
     recordVersion: BUILD_RECORD_VERSION,
     plan: plan.name,
     engine: engine.name,
-    planHash: `sha256:${hashJson(plan)}`,
+    planHash: planHash(plan),
     steps: Object.fromEntries(plan.steps.map((s) => [s.name, steps[s.name]!])),
   };
   writeBuildRecord(plan, record);

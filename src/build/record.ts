@@ -1,6 +1,8 @@
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import path from "node:path";
+import { writeFileAtomic } from "../io/atomic.js";
 import type { Plan } from "../plan/types.js";
+import { hashJson } from "../render/hash.js";
 import { BUILD_RECORD_VERSION, type BuildRecord } from "./record-types.js";
 
 /** Where the build record of a plan lives: `<root>/.nbbuild/<plan name>.build.json`. */
@@ -8,13 +10,15 @@ export function buildRecordPath(plan: Pick<Plan, "root" | "name">): string {
   return path.join(plan.root, ".nbbuild", `${plan.name}.build.json`);
 }
 
+/** The hash that ties a build record to the plan its images were built from. */
+export function planHash(plan: Plan): string {
+  return `sha256:${hashJson(plan)}`;
+}
+
 /** Writes the build record atomically (temporary file + rename) and returns its path. */
 export function writeBuildRecord(plan: Pick<Plan, "root" | "name">, record: BuildRecord): string {
   const file = buildRecordPath(plan);
-  mkdirSync(path.dirname(file), { recursive: true });
-  const tmp = `${file}.${process.pid}.${Date.now()}.tmp`;
-  writeFileSync(tmp, JSON.stringify(record, null, 2) + "\n");
-  renameSync(tmp, file);
+  writeFileAtomic(file, JSON.stringify(record, null, 2) + "\n");
   return file;
 }
 

@@ -2,15 +2,13 @@
  * The `nbbuild pipeline` stage: plan the input, find (or build) its images, emit KFP IR or an Argo
  * Workflow, validate the exact bytes, and write them atomically.
  */
-import fs from "node:fs";
 import path from "node:path";
-import { buildImages, readBuildRecord } from "../build/build-images.js";
+import { ensureImages } from "../build/ensure-images.js";
 import type { BuildRecord } from "../build/record-types.js";
-import { makeEngine } from "../engines/factory.js";
 import { NbbuildError } from "../errors.js";
 import { loadPlan } from "../plan/load.js";
 import type { Plan } from "../plan/types.js";
-import { hashJson } from "../render/hash.js";
+import { writeFileAtomic } from "../io/atomic.js";
 import { toArgoWorkflow } from "./argo.js";
 import { DEFAULT_KFP_VERSION, toKfpIr } from "./kfp.js";
 import { assertValidArgo } from "./validate-argo.js";
@@ -49,18 +47,6 @@ export function renderPipeline(plan: Plan, record: BuildRecord, opts: RenderOpti
   return { text, warnings: ir.warnings };
 }
 
-/** Writes text to `file` atomically (temporary file in the same folder, then rename). */
-export function writeFileAtomic(file: string, text: string): void {
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.tmp`);
-  try {
-    fs.writeFileSync(tmp, text);
-    fs.renameSync(tmp, file);
-  } catch (e) {
-    fs.rmSync(tmp, { force: true });
-    throw e;
-  }
-}
 
 /** Everything `nbbuild pipeline` accepts. */
 export interface PipelineFileOptions extends RenderOptions {
@@ -86,33 +72,17 @@ export async function writePipelineFile(file: string, opts: PipelineFileOptions)
   // --name/--description only rename the pipeline in the file: the plan (and so its build record) keeps its own name.
   // --base is a build option, not part of the plan: the plan (and its hash in the build record) stays the same.
   const plan = await loadPlan(file);
-  let record = readBuildRecord(plan);
-  const missing = plan.steps.filter((s) => !record?.steps[s.name]).map((s) => s.name);
-  const stale = record !== undefined && record.planHash !== `sha256:${hashJson(plan)}`;
-  if (missing.length || (stale && opts.build)) {
-    if (!opts.build) {
-      throw NbbuildError.at(
-        { file: plan.source.file },
-        record ? `no image in the build record for step(s) ${missing.join(", ")}` : "the step images were not built yet (no build record)",
-        `run \`nbbuild image ${file} --push <registry>/<prefix>\` first, or pass --build (with --push) to build them now`,
-      );
-    }
-    const engine = await makeEngine(opts.engine ?? "auto", (m) => opts.onProgress?.(m));
-    try {
-      record = await buildImages(plan, {
-        engine,
-        base: opts.base,
-        push: opts.push,
-        onEvent: (e) => opts.onProgress?.(`build ${e.subject}: ${e.state}${e.seconds !== undefined ? ` ${e.seconds}s` : ""}`),
-      });
-    } finally {
-      await engine.close();
-    }
-  } else if (stale) {
-    opts.onWarning?.(`${plan.source.file} changed since its images were built; the pipeline uses the old images — run nbbuild image again (or pass --build)`);
-  }
+  const record = await ensureImages(plan, {
+    build: opts.build,
+    engine: opts.engine ?? "auto",
+    base: opts.base,
+    push: opts.push,
+    buildCommand: `nbbuild image ${file} --push <registry>/<prefix>`,
+    onWarning: opts.onWarning,
+    onProgress: opts.onProgress,
+  });
   const out = path.resolve(opts.output ?? defaultOutput(plan, opts.format));
-  const { text, warnings } = renderPipeline(plan, record!, opts, out);
+  const { text, warnings } = renderPipeline(plan, record, opts, out);
   for (const w of warnings) opts.onWarning?.(w);
   writeFileAtomic(out, text);
   return { path: out, steps: plan.steps.length };
