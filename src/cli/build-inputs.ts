@@ -1,7 +1,8 @@
 import type { Command } from "commander";
 import { mergePipOptions, pipOptionsFromEnv, type PipOptions } from "../render/pip.js";
 
-const collect = (v: string, prev: string[] = []) => [...prev, v];
+/** commander reducer for a repeatable flag: each use appends its value. */
+export const collect = (v: string, prev: string[] = []) => [...prev, v];
 
 /** The flags that decide what goes into an image, shared by `nbbuild image` and `nbbuild context`. */
 export interface BuildInputFlags {

@@ -1,7 +1,7 @@
 import { Option, type Command } from "commander";
 import { writePipelineFile, type PipelineFormat } from "../pipeline/write.js";
+import { collect } from "./build-inputs.js";
 
-const collect = (v: string, prev: string[] = []) => [...prev, v];
 
 /** Registers `nbbuild pipeline`: writes the KFP v2 IR (or Argo Workflow) that runs the built images. */
 export function register(program: Command): void {

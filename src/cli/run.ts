@@ -1,8 +1,8 @@
 import { Option, type Command } from "commander";
 import { formatEvent, formatSummary, toRunJson } from "../run/report.js";
 import { runPipeline } from "../run/run.js";
+import { collect } from "./build-inputs.js";
 
-const collect = (v: string, prev: string[]) => [...prev, v];
 const int = (v: string) => {
   const n = Number(v);
   if (!Number.isInteger(n) || n < 1) throw new Error(`expected a positive integer, got "${v}"`);

@@ -2,8 +2,8 @@ import fs from "node:fs";
 import type { Command } from "commander";
 import { NbbuildError } from "../errors.js";
 import { DEFAULT_TOKEN_ENV, uploadPipeline } from "../pipeline/upload.js";
+import { collect } from "./build-inputs.js";
 
-const collect = (v: string, prev: string[] = []) => [...prev, v];
 
 /** Registers `nbbuild upload`: sends a KFP pipeline file to the KFP REST API (v2beta1), optionally runs it. */
 export function register(program: Command): void {
