@@ -13,7 +13,7 @@ import { join, resolve } from "node:path";
 import { performance } from "node:perf_hooks";
 import { Readable } from "node:stream";
 import Dockerode from "dockerode";
-import { buildImages } from "../dist/build/build-images.js";
+import { buildImages } from "../dist/images/build-images.js";
 import { DockerEngine } from "../dist/engines/docker.js";
 import { tarContext } from "../dist/engines/tar.js";
 import { loadPlan } from "../dist/plan/load.js";

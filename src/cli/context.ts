@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { describeContext, writeStepContext } from "../build/step-context.js";
+import { describeContext, writeStepContext } from "../images/step-context.js";
 import { makeEngine } from "../engines/factory.js";
 import { formatLocation } from "../errors.js";
 import { loadPlan } from "../plan/load.js";

@@ -1,6 +1,6 @@
 import type { Command } from "commander";
-import { buildImages } from "../build/build-images.js";
-import { formatEvent, formatRecord } from "../build/progress.js";
+import { buildImages } from "../images/build-images.js";
+import { formatEvent, formatRecord } from "../images/progress.js";
 import { makeEngine } from "../engines/factory.js";
 import { formatLocation } from "../errors.js";
 import { loadPlan } from "../plan/load.js";

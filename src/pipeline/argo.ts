@@ -6,7 +6,7 @@
  * input/output artifacts, parameters come from workflow arguments. Non-root, no privilege
  * escalation, no executor-specific assumptions (explicit command, no docker socket).
  */
-import type { BuildRecord } from "../build/record-types.js";
+import type { BuildRecord } from "../images/record-types.js";
 import {
   EXECUTOR_INPUT, FILES_ARTIFACT, METRICS_ARTIFACT, REPORT_ARTIFACT, STEP_COMMAND, UI_CONFUSION_ARTIFACT, UI_HTML_ARTIFACT,
   UI_MARKDOWN_ARTIFACT, filesInputName, inputArtifactPath, outputArtifactPath, paramPlaceholder, runnerArgs,

@@ -1,5 +1,5 @@
 /** Which image reference a pipeline file names for a step (pinned by digest when one is known). */
-import type { BuildRecord } from "../build/record-types.js";
+import type { BuildRecord } from "../images/record-types.js";
 
 /** The image reference a pipeline file uses for a step, and why it may not be pullable. */
 export interface StepImageRef {

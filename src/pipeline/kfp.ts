@@ -3,7 +3,7 @@
  * SDK's own output: one component and executor per step, root DAG tasks keyed by the sanitised step
  * name. Pure: returns plain objects; yaml.ts writes them, validate-kfp.ts checks them.
  */
-import type { BuildRecord } from "../build/record-types.js";
+import type { BuildRecord } from "../images/record-types.js";
 import {
   FILES_ARTIFACT,
   METRICS_ARTIFACT,

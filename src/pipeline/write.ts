@@ -3,8 +3,8 @@
  * Workflow, validate the exact bytes, and write them atomically.
  */
 import path from "node:path";
-import { ensureImages } from "../build/ensure-images.js";
-import type { BuildRecord } from "../build/record-types.js";
+import { ensureImages } from "../images/ensure-images.js";
+import type { BuildRecord } from "../images/record-types.js";
 import { NbbuildError } from "../errors.js";
 import { loadPlan } from "../plan/load.js";
 import type { Plan } from "../plan/types.js";

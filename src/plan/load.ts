@@ -1,5 +1,5 @@
 import { planNotebook } from "../notebook/compile.js";
-import { planElyraPipeline } from "../notebook/elyra.js";
+import { planElyraPipeline } from "../elyra/plan-pipeline.js";
 import type { Plan, PlanOptions } from "./types.js";
 
 /** Reads a notebook (.ipynb) or an Elyra pipeline (.pipeline) into the one Plan. */

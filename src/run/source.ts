@@ -3,7 +3,7 @@
  * (or build them with --build), and produce the KFP IR in memory with the pipeline writer, so a
  * local run executes exactly what `nbbuild pipeline` would write.
  */
-import { ensureImages } from "../build/ensure-images.js";
+import { ensureImages } from "../images/ensure-images.js";
 import { toKfpIr } from "../pipeline/kfp.js";
 import { loadPlan } from "../plan/load.js";
 import type { Plan } from "../plan/types.js";

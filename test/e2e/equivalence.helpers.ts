@@ -9,7 +9,7 @@ import { randomInt } from "node:crypto";
 import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { buildImages } from "../../src/build/build-images.js";
+import { buildImages } from "../../src/images/build-images.js";
 import { makeEngine } from "../../src/engines/factory.js";
 import { loadPlan } from "../../src/plan/load.js";
 import type { CodeBlock, ParamValue, Plan } from "../../src/plan/types.js";

@@ -7,9 +7,9 @@
 import { randomBytes } from "node:crypto";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildImages } from "../../src/build/build-images.js";
-import type { BuildRecord } from "../../src/build/record-types.js";
-import { writeStepContext, type StepContextManifest } from "../../src/build/step-context.js";
+import { buildImages } from "../../src/images/build-images.js";
+import type { BuildRecord } from "../../src/images/record-types.js";
+import { writeStepContext, type StepContextManifest } from "../../src/images/step-context.js";
 import { DockerEngine } from "../../src/engines/docker.js";
 import type { Plan } from "../../src/plan/types.js";
 import { BASE, copyExample, runRestricted, sh, winePlan } from "./image-helpers.js";

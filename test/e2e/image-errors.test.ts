@@ -1,7 +1,7 @@
 /** Failures of `buildImages` with the real docker daemon: they arrive as one NbbuildError with a fix. */
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { buildImages } from "../../src/build/build-images.js";
+import { buildImages } from "../../src/images/build-images.js";
 import { makeEngine } from "../../src/engines/factory.js";
 import { NbbuildError } from "../../src/errors.js";
 import { BASE, REGISTRY, copyExample, winePlan } from "./image-helpers.js";

@@ -6,7 +6,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { buildImages } from "../../src/build/build-images.js";
+import { buildImages } from "../../src/images/build-images.js";
 import { makeEngine } from "../../src/engines/factory.js";
 import { BASE, REGISTRY, copyExample, dropLocalImages, runRestricted, sh, skopeoInspect, winePlan } from "./image-helpers.js";
 import { cleanTemps } from "../support/temp.js";

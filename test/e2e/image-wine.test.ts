@@ -6,8 +6,8 @@
 import { chmodSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildImages, readBuildRecord } from "../../src/build/build-images.js";
-import type { BuildRecord } from "../../src/build/record-types.js";
+import { buildImages, readBuildRecord } from "../../src/images/build-images.js";
+import type { BuildRecord } from "../../src/images/record-types.js";
 import { makeEngine } from "../../src/engines/factory.js";
 import type { Engine } from "../../src/engines/engine.js";
 import type { Plan } from "../../src/plan/types.js";

@@ -10,7 +10,7 @@ import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildImages } from "../../src/build/build-images.js";
+import { buildImages } from "../../src/images/build-images.js";
 import { METRICS_ARTIFACT, UI_CONFUSION_ARTIFACT, UI_HTML_ARTIFACT, UI_MARKDOWN_ARTIFACT } from "../../src/contract.js";
 import { makeEngine } from "../../src/engines/factory.js";
 import { assertValidKfp } from "../../src/pipeline/validate-kfp.js";

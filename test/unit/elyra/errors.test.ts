@@ -2,7 +2,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { afterAll, describe, expect, test } from "vitest";
 import { NbbuildError } from "../../../src/errors.js";
-import { planElyraPipelineWith } from "../../../src/notebook/elyra.js";
+import { planElyraPipelineWith } from "../../../src/elyra/plan-pipeline.js";
 import { cleanTemps, tempDir } from "../../support/temp.js";
 import { fakeCompile } from "./fake-compiler.js";
 

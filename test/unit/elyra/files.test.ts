@@ -1,9 +1,9 @@
 import fs from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { fnmatch, matchDependencies, readRequirements } from "../../../src/notebook/elyra-files.js";
-import { ancestorsOf, topoOrder } from "../../../src/notebook/elyra-graph.js";
-import { pipelineName, stepNameFromLabel, uniqueNames } from "../../../src/notebook/elyra-names.js";
+import { fnmatch, matchDependencies, readRequirements } from "../../../src/elyra/files.js";
+import { ancestorsOf, topoOrder } from "../../../src/elyra/graph.js";
+import { pipelineName, stepNameFromLabel, uniqueNames } from "../../../src/elyra/names.js";
 import { cleanTemps, tempDir } from "../../support/temp.js";
 
 afterAll(cleanTemps);

@@ -7,8 +7,8 @@
 import path from "node:path";
 import yaml from "js-yaml";
 import { describe, expect, test } from "vitest";
-import type { BuildRecord } from "../../../src/build/record-types.js";
-import { planElyraPipelineWith } from "../../../src/notebook/elyra.js";
+import type { BuildRecord } from "../../../src/images/record-types.js";
+import { planElyraPipelineWith } from "../../../src/elyra/plan-pipeline.js";
 import { renderPipeline } from "../../../src/pipeline/write.js";
 import type { Plan } from "../../../src/plan/types.js";
 import { fakeCompile } from "./fake-compiler.js";

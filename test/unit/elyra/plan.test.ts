@@ -1,6 +1,6 @@
 import path from "node:path";
 import { describe, expect, test } from "vitest";
-import { planElyraPipelineWith } from "../../../src/notebook/elyra.js";
+import { planElyraPipelineWith } from "../../../src/elyra/plan-pipeline.js";
 import type { Step } from "../../../src/plan/types.js";
 import { fakeCompile } from "./fake-compiler.js";
 

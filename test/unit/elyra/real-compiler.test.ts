@@ -7,7 +7,7 @@ import path from "node:path";
 import { Ajv } from "ajv";
 import { describe, expect, test } from "vitest";
 import { NbbuildError } from "../../../src/errors.js";
-import { planElyraPipeline, planElyraPipelineWith } from "../../../src/notebook/elyra.js";
+import { planElyraPipeline, planElyraPipelineWith } from "../../../src/elyra/plan-pipeline.js";
 import { PLAN_JSON_SCHEMA } from "../../../src/plan/schema.js";
 import type { Plan } from "../../../src/plan/types.js";
 import { fakeCompile } from "./fake-compiler.js";

@@ -2,7 +2,7 @@
 import { cpSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { buildImages, buildRecordPath, readBuildRecord } from "../../../src/build/build-images.js";
+import { buildImages, buildRecordPath, readBuildRecord } from "../../../src/images/build-images.js";
 import type { BuildContextFiles, BuildOptions, Engine, ImageInfo } from "../../../src/engines/engine.js";
 import { NbbuildError } from "../../../src/errors.js";
 import { handWinePlan } from "../render/wine-plan.js";

@@ -1,6 +1,6 @@
 /** Hand-built Plans and build records for the pipeline writer tests (independent of the compiler). */
 import { createHash } from "node:crypto";
-import type { BuildRecord } from "../../../src/build/record-types.js";
+import type { BuildRecord } from "../../../src/images/record-types.js";
 import type { Plan, Step } from "../../../src/plan/types.js";
 import { neutralPlan, neutralStep } from "../../support/plan-builders.js";
 

@@ -3,7 +3,7 @@ import os from "node:os";
 import path from "node:path";
 import { Command } from "commander";
 import { afterAll, describe, expect, test, vi } from "vitest";
-import { buildRecordPath } from "../../../src/build/record.js";
+import { buildRecordPath } from "../../../src/images/record.js";
 import { register } from "../../../src/cli/pipeline.js";
 import { NbbuildError } from "../../../src/errors.js";
 import { argoIssues } from "../../../src/pipeline/validate-argo.js";

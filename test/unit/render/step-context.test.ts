@@ -1,7 +1,7 @@
 import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { CONTEXT_MANIFEST, writeStepContext, type StepContextManifest } from "../../../src/build/step-context.js";
+import { CONTEXT_MANIFEST, writeStepContext, type StepContextManifest } from "../../../src/images/step-context.js";
 import { renderStep } from "../../../src/render/render-step.js";
 import { readProvenance } from "../../../src/render/provenance.js";
 import { cleanTemps, tempDir } from "../../support/temp.js";

@@ -1,7 +1,7 @@
 /**
  * Reads the outer structure of an Elyra pipeline-flow v3 document: the primary pipeline, its
  * version, properties and nodes. Nothing here touches the file system; property meaning lives in
- * elyra-props.ts.
+ * props.ts.
  */
 import { NbbuildError } from "../errors.js";
 

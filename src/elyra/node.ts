@@ -5,9 +5,9 @@
 import fs from "node:fs";
 import path from "node:path";
 import type { Parameter } from "../plan/types.js";
-import { matchDependencies } from "./elyra-files.js";
-import { readNodeProps, type Defaults, type NodeProps, type Report } from "./elyra-props.js";
-import { NOTEBOOK_OP, PYTHON_OP, R_OP, type RawNode } from "./elyra-read.js";
+import { matchDependencies } from "./files.js";
+import { readNodeProps, type Defaults, type NodeProps, type Report } from "./props.js";
+import { NOTEBOOK_OP, PYTHON_OP, R_OP, type RawNode } from "./read.js";
 
 /** A node whose file exists and whose properties are understood. */
 export interface ResolvedNode {

@@ -4,7 +4,7 @@
  * variables; the Plan records them in Step.parameters and the runner exports them (see the report).
  */
 import type { Parameter, ParamType, ParamValue } from "../plan/types.js";
-import type { Report } from "./elyra-props.js";
+import type { Report } from "./props.js";
 
 type Json = Record<string, unknown>;
 const isObject = (v: unknown): v is Json => typeof v === "object" && v !== null && !Array.isArray(v);

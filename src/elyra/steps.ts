@@ -7,8 +7,8 @@ import fs from "node:fs";
 import path from "node:path";
 import { fileHints } from "../analysis/hints.js";
 import type { Diagnostic, Metric, Parameter, Plan, SecretEnv, Step, Toleration, VolumeMount } from "../plan/types.js";
-import { readRequirements } from "./elyra-files.js";
-import type { ResolvedNode } from "./elyra-node.js";
+import { readRequirements } from "./files.js";
+import type { ResolvedNode } from "./node.js";
 
 /** Steps of a node plus what they add to the Plan; `first`/`last` take the node's incoming/outgoing edges. */
 export interface NodeSteps {

@@ -7,14 +7,14 @@ import fs from "node:fs";
 import path from "node:path";
 import { NbbuildError, type Problem } from "../errors.js";
 import { PLAN_SCHEMA_VERSION, type Diagnostic, type Metric, type Parameter, type Plan, type PlanOptions, type Step } from "../plan/types.js";
-import { planNotebook } from "./compile.js";
-import { ancestorsOf, topoOrder } from "./elyra-graph.js";
-import { stepNameFromLabel, pipelineName, uniqueNames } from "./elyra-names.js";
-import { resolveNode, type ResolvedNode } from "./elyra-node.js";
-import { readParameters } from "./elyra-params.js";
-import { readDefaults, type Report } from "./elyra-props.js";
-import { readPipelineDoc, type RawNode } from "./elyra-read.js";
-import { notebookSteps, scriptSteps, type NodeSteps } from "./elyra-steps.js";
+import { planNotebook } from "../notebook/compile.js";
+import { ancestorsOf, topoOrder } from "./graph.js";
+import { stepNameFromLabel, pipelineName, uniqueNames } from "./names.js";
+import { resolveNode, type ResolvedNode } from "./node.js";
+import { readParameters } from "./params.js";
+import { readDefaults, type Report } from "./props.js";
+import { readPipelineDoc, type RawNode } from "./read.js";
+import { notebookSteps, scriptSteps, type NodeSteps } from "./steps.js";
 
 /** Compiles one notebook into a Plan (the notebook compiler's signature). */
 export type NotebookCompiler = (file: string, options: PlanOptions) => Promise<Plan>;
