@@ -1,8 +1,8 @@
 /**
  * Validates an Argo Workflow against Argo's own JSON schema (argoproj/argo-workflows
- * api/jsonschema/schema.json), read in place from the shared reference folder beside the
- * checkout (../shared/reference/argo/workflow-schema.json), plus the checks the schema cannot
- * express: unknown fields (made strict in memory), template references and DAG dependencies.
+ * api/jsonschema/schema.json, shipped unchanged in the package as schema/argo/, see its NOTICE),
+ * plus the checks the schema cannot express: unknown fields (made strict in memory), template
+ * references and DAG dependencies.
  */
 import fs from "node:fs";
 import path from "node:path";
@@ -12,10 +12,8 @@ import { NbbuildError } from "../errors.js";
 import { PACKAGE_ROOT } from "../version.js";
 import type { Issue } from "./proto-check.js";
 
-/** Where Argo's schema lives: NBBUILD_ARGO_SCHEMA, else ../shared/reference/argo/ beside the repo. */
-export function argoSchemaPath(): string {
-  return process.env.NBBUILD_ARGO_SCHEMA ?? path.resolve(PACKAGE_ROOT, "..", "shared", "reference", "argo", "workflow-schema.json");
-}
+/** Argo's schema as shipped in the package. */
+export const ARGO_SCHEMA = path.join(PACKAGE_ROOT, "schema", "argo", "workflow-schema.json");
 
 const WORKFLOW = "io.argoproj.workflow.v1alpha1.Workflow";
 let compiled: ValidateFunction | undefined;
@@ -34,11 +32,7 @@ function strictify(node: unknown): void {
 
 function validator(): ValidateFunction {
   if (compiled) return compiled;
-  const file = argoSchemaPath();
-  if (!fs.existsSync(file)) {
-    throw NbbuildError.at({ file }, "Argo's workflow JSON schema was not found", "check out the shared reference folder beside the repository, or set NBBUILD_ARGO_SCHEMA to its path");
-  }
-  const schema = JSON.parse(fs.readFileSync(file, "utf8")) as Record<string, unknown>;
+  const schema = JSON.parse(fs.readFileSync(ARGO_SCHEMA, "utf8")) as Record<string, unknown>;
   strictify(schema.definitions);
   const ajv = new Ajv2020({ strict: false, allErrors: true, validateFormats: false });
   ajv.addSchema({ ...schema, oneOf: undefined, $id: "argo-schema" });

@@ -1,11 +1,18 @@
+import fs from "node:fs";
+import path from "node:path";
 import { describe, expect, test } from "vitest";
 import { FILES_ARTIFACT, filesInputName } from "../../../src/contract.js";
 import { argoArgs, argoExecutorInput, argoInputPath, argoOutputPath, toArgoWorkflow } from "../../../src/pipeline/argo.js";
-import { argoIssues } from "../../../src/pipeline/validate-argo.js";
+import { ARGO_SCHEMA, argoIssues } from "../../../src/pipeline/validate-argo.js";
 import { parseYamlDocuments, stringifyArgo } from "../../../src/pipeline/yaml.js";
 import { fakeRecord, makePlan, makeStep, winePlan } from "./plans.js";
 
 const roundTrip = (wf: object) => parseYamlDocuments(stringifyArgo(wf))[0];
+
+test("the package ships Argo's schema unchanged from the shared reference (../shared beside the repository)", () => {
+  const reference = path.resolve(import.meta.dirname, "../../../../shared/reference/argo/workflow-schema.json");
+  expect(fs.readFileSync(ARGO_SCHEMA, "utf8")).toBe(fs.readFileSync(reference, "utf8"));
+});
 
 describe("toArgoWorkflow", () => {
   const plan = winePlan();

@@ -1,7 +1,7 @@
 /**
- * Every example and fixture the compilers can plan (errors/ fixtures excluded) must give a KFP
- * file and an Argo Workflow that validate. Plans come from the real compilers, built in parallel:
- * inputs they cannot plan yet are skipped, not failed, here (their own tests cover that).
+ * Every example and fixture (errors/ folders excluded) must plan and give a KFP file and an Argo
+ * Workflow that validate, or be listed in REFUSED with the message the planner refuses it with:
+ * a fixture that stops planning fails here instead of silently dropping out.
  */
 import fs from "node:fs";
 import path from "node:path";
@@ -11,6 +11,7 @@ import { toKfpIr } from "../../../src/pipeline/kfp.js";
 import { argoIssues } from "../../../src/pipeline/validate-argo.js";
 import { kfpIssues } from "../../../src/pipeline/validate-kfp.js";
 import { parseYamlDocuments, stringifyArgo, stringifyKfp } from "../../../src/pipeline/yaml.js";
+import { NbbuildError } from "../../../src/errors.js";
 import { loadPlan } from "../../../src/plan/load.js";
 import type { Plan } from "../../../src/plan/types.js";
 import { fakeRecord } from "./plans.js";
@@ -25,15 +26,49 @@ function inputs(dir: string): string[] {
   });
 }
 const files = [...inputs(path.join(REPO, "examples")), ...inputs(path.join(REPO, "test/fixtures"))].sort();
+
+/** Fixtures the planner must refuse, with (part of) the message it refuses them with. */
+const REFUSED: Record<string, string> = {
+  "test/fixtures/notebooks/compose/err_cycle_a.ipynb": "notebook:a creates a reference cycle",
+  "test/fixtures/notebooks/compose/err_cycle_b.ipynb": "notebook:b creates a reference cycle",
+  "test/fixtures/notebooks/compose/err_nested_root.ipynb": "notebook:leaf is nested",
+  "test/fixtures/notebooks/compose/err_ref_code.ipynb": "the notebook:stats reference cell contains code",
+  "test/fixtures/notebooks/compose/err_self.ipynb": "notebook:me creates a reference cycle",
+  "test/fixtures/notebooks/err_bad_params.ipynb": "does not assign an int, float, str or bool literal",
+  "test/fixtures/notebooks/err_cycle.ipynb": "the steps' prev: tags form a cycle: b -> a -> b",
+  "test/fixtures/notebooks/err_invalid_json.ipynb": "not valid JSON",
+  "test/fixtures/notebooks/err_magic.ipynb": "unsupported magic %run",
+  "test/fixtures/notebooks/err_many.ipynb": 'unknown tag "colour:red"',
+  "test/fixtures/notebooks/err_metric_undefined.ipynb": "pipeline-metrics: no step defines f1",
+  "test/fixtures/notebooks/err_nbformat3.ipynb": "nbformat 3 is not supported",
+  "test/fixtures/notebooks/err_non_ancestor.ipynb": "step b reads x, defined in step a, which b does not depend on",
+  "test/fixtures/notebooks/err_prev_later.ipynb": "prev:b names step b, which is defined below this cell",
+  "test/fixtures/notebooks/err_prev_missing.ipynb": "prev:nope: step nope does not exist",
+  "test/fixtures/notebooks/err_prev_without_step.ipynb": "prev: tag on a cell without a step:/block: tag",
+  "test/fixtures/notebooks/err_r_kernel.ipynb": "nbbuild compiles Python notebooks only",
+  "test/fixtures/notebooks/err_step_after_metrics.ipynb": "step b comes after the pipeline-metrics cell",
+  "test/fixtures/notebooks/err_step_name.ipynb": 'invalid step name "Load-Data"',
+  "test/fixtures/notebooks/err_two_steps.ipynb": "the cell has two step names (a, b)",
+  "test/fixtures/notebooks/err_unknown_tag.ipynb": 'unknown tag "gpu"',
+};
+
 const plans: [string, Plan][] = [];
+const refusals: [string, string][] = [];
 for (const f of files) {
-  const plan = await loadPlan(f).catch(() => undefined);
-  if (plan) plans.push([path.relative(REPO, f), plan]);
+  const rel = path.relative(REPO, f);
+  if (rel in REFUSED) refusals.push([rel, REFUSED[rel]!]);
+  else plans.push([rel, await loadPlan(f)]);
 }
 
-describe("pipeline files for every plannable example and fixture", () => {
-  test("at least the wine example plans", () => {
+describe("pipeline files for every example and fixture", () => {
+  test("the wine example plans and every listed refusal exists", () => {
     expect(plans.map(([f]) => f)).toContain("examples/wine/wine.ipynb");
+    expect(Object.keys(REFUSED).filter((f) => !files.includes(path.join(REPO, f)))).toEqual([]);
+  });
+  test.each(refusals)("%s is refused", async (f, message) => {
+    const err = await loadPlan(path.join(REPO, f)).then(() => undefined, (e: unknown) => e);
+    expect(err).toBeInstanceOf(NbbuildError);
+    expect((err as Error).message).toContain(message);
   });
   test.each(plans)("%s", (_f, plan) => {
     // The newest backend we know accepts everything a plan can ask for; 2.0.5 may refuse some of it.

@@ -26,11 +26,13 @@ function golden(name: string, text: string): void {
   expect(text, `${name} differs from test/golden/${name}; if the change is intended: UPDATE_GOLDEN=1 npx vitest run test/unit/pipeline/golden.test.ts`).toBe(fs.readFileSync(file, "utf8"));
 }
 
-/** The real compiler's plan of examples/wine/wine.ipynb, once it exists (compiler is built in parallel). */
-const realWine: Plan | undefined = await loadPlan(path.join(REPO, "examples/wine/wine.ipynb")).catch(() => undefined);
+/** The real compiler's plan of examples/wine/wine.ipynb (a planner error fails the file). */
+const realWine: Plan = await loadPlan(path.join(REPO, "examples/wine/wine.ipynb"));
 
-const cases: [string, () => Plan][] = [["wine.hand", winePlan]];
-if (realWine) cases.push(["wine", () => realWine]);
+const cases: [string, () => Plan][] = [
+  ["wine.hand", winePlan],
+  ["wine", () => realWine],
+];
 
 describe.each(cases)("golden %s", (name, makePlan) => {
   test("KFP YAML is byte-identical to the golden file, parses and validates", () => {

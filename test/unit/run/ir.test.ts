@@ -5,7 +5,8 @@ import { parseCpu, parseIr, parseMemory } from "../../../src/run/ir.js";
 import { coerce, parseAssignments, resolveParams } from "../../../src/run/params.js";
 import { downstream } from "../../../src/run/scheduler.js";
 
-const REF = "/work/shared/reference/kfp";
+/** ../shared beside the repository holds the KFP SDK's own compiled pipelines. */
+const REF = path.resolve(import.meta.dirname, "../../../../shared/reference/kfp");
 const ref = (f: string) => fs.readFileSync(path.join(REF, f), "utf8");
 
 describe("parseIr on the KFP SDK's own output", () => {
