@@ -73,10 +73,21 @@ function folderFiles(plan: Plan, step: Step, cache: Cache): FolderFile[] {
   return files;
 }
 
-/** Steps sharing a dependency image with `step`: same base and same source notebook. */
+/**
+ * The file whose packages a step installs: its notebook (Kale steps of one notebook share one
+ * environment, as in Kale), or for an Elyra node its own notebook or script, since Elyra installs
+ * each node's packages separately (two nodes may pin different versions of one package).
+ */
+function dependencySource(step: Step): string {
+  if (step.source.node === undefined) return step.source.file;
+  return step.script ?? step.code.find((b) => b.role === "step")?.file ?? step.code[0]?.file ?? `${step.source.file}#${step.source.node}`;
+}
+
+/** Steps sharing a dependency image with `step`: same base and same dependency source. */
 function dependencyGroup(plan: Plan, step: Step, options: RenderOptions): Step[] {
   const base = stepBase(plan, step, options);
-  return plan.steps.filter((s) => stepBase(plan, s, options) === base && s.source.file === step.source.file);
+  const source = dependencySource(step);
+  return plan.steps.filter((s) => stepBase(plan, s, options) === base && dependencySource(s) === source);
 }
 
 /** Python source a step runs (its code blocks, or its script file). */

@@ -3,11 +3,9 @@
  * auth: the %pip requirement is baked into the image (importable with --network none), and the
  * password appears in no history entry, label, env, layer or build record.
  */
-import { execFileSync, spawn } from "node:child_process";
-import { createHash, randomBytes } from "node:crypto";
+import { spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { readFileSync, writeFileSync } from "node:fs";
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import path from "node:path";
 import Dockerode from "dockerode";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -17,55 +15,12 @@ import { makeEngine } from "../../src/engines/factory.js";
 import { loadPlan } from "../../src/plan/load.js";
 import type { Plan } from "../../src/plan/types.js";
 import { BASE, REGISTRY, dropLocalImages, runRestricted, sh } from "./image-helpers.js";
+import { buildWheel, serveIndex, wheelName } from "../support/pip-index.js";
 import { cleanTemps, tempDir } from "../support/temp.js";
 
 afterAll(cleanTemps);
 
-const WHEEL = "nbbuild_probe-0.1.0-py3-none-any.whl";
-
-/** Writes a minimal pure-Python wheel with python3's zipfile (no network, no build backend). */
-function buildWheel(dir: string, value: string): string {
-  const script = `
-import base64, hashlib, sys, zipfile
-out = sys.argv[1]
-files = {
-  "nbbuild_probe/__init__.py": "VALUE = %r\\n" % sys.argv[2],
-  "nbbuild_probe-0.1.0.dist-info/METADATA": "Metadata-Version: 2.1\\nName: nbbuild-probe\\nVersion: 0.1.0\\n",
-  "nbbuild_probe-0.1.0.dist-info/WHEEL": "Wheel-Version: 1.0\\nGenerator: nbbuild-test\\nRoot-Is-Purelib: true\\nTag: py3-none-any\\n",
-}
-def digest(b):
-  return "sha256=" + base64.urlsafe_b64encode(hashlib.sha256(b).digest()).rstrip(b"=").decode()
-record = "".join("%s,%s,%d\\n" % (n, digest(c.encode()), len(c.encode())) for n, c in files.items())
-record += "nbbuild_probe-0.1.0.dist-info/RECORD,,\\n"
-with zipfile.ZipFile(out, "w") as z:
-  for n, c in files.items():
-    z.writestr(n, c)
-  z.writestr("nbbuild_probe-0.1.0.dist-info/RECORD", record)
-`;
-  const file = path.join(dir, WHEEL);
-  execFileSync("python3", ["-c", script, file, value]);
-  return file;
-}
-
-/** A PEP 503 "simple" index for one wheel, behind basic auth. */
-function serveIndex(wheel: Buffer, user: string, password: string, seen: string[]): Promise<Server> {
-  const sha = createHash("sha256").update(wheel).digest("hex");
-  const expected = `Basic ${Buffer.from(`${user}:${password}`).toString("base64")}`;
-  const server = createServer((req, res) => {
-    seen.push(`${req.method} ${req.url} ${req.headers.authorization === expected ? "auth" : "anon"}`);
-    if (req.headers.authorization !== expected) {
-      res.writeHead(401, { "WWW-Authenticate": 'Basic realm="probe"' }).end();
-      return;
-    }
-    const html = (body: string) => res.writeHead(200, { "Content-Type": "text/html" }).end(`<!DOCTYPE html><html><body>${body}</body></html>`);
-    if (req.url === "/simple/" || req.url === "/simple") return html('<a href="/simple/nbbuild-probe/">nbbuild-probe</a>');
-    if (req.url === "/simple/nbbuild-probe/" || req.url === "/simple/nbbuild-probe")
-      return html(`<a href="/files/${WHEEL}#sha256=${sha}">${WHEEL}</a>`);
-    if (req.url === `/files/${WHEEL}`) return res.writeHead(200, { "Content-Type": "application/octet-stream" }).end(wheel);
-    res.writeHead(404).end();
-  });
-  return new Promise((resolve) => server.listen(0, "127.0.0.1", () => resolve(server)));
-}
+const WHEEL = wheelName("nbbuild-probe", "0.1.0");
 
 /** The probe notebook: one step whose %pip line needs the wheel. */
 function probeNotebook(dir: string): string {
@@ -136,7 +91,7 @@ describe("pip index with credentials", () => {
   const password = `pw-${randomBytes(8).toString("hex")}`;
   const marker = `probe-${randomBytes(4).toString("hex")}`;
   const seen: string[] = [];
-  let server: Server;
+  let closeIndex: (() => Promise<void>) | undefined;
   let dir: string;
   let wheelDir: string;
   let indexUrl: string;
@@ -144,12 +99,12 @@ describe("pip index with credentials", () => {
   beforeAll(async () => {
     dir = tempDir("nbbuild-pip-");
     wheelDir = tempDir("nbbuild-pip-wheel-"); // not in the copied folder
-    const wheel = readFileSync(buildWheel(wheelDir, marker));
-    server = await serveIndex(wheel, "user", password, seen);
-    indexUrl = `http://user:${password}@127.0.0.1:${(server.address() as AddressInfo).port}/simple`;
+    const index = await serveIndex([buildWheel(wheelDir, marker)], { auth: { user: "user", password }, seen });
+    closeIndex = index.close;
+    indexUrl = index.url.replace("http://", `http://user:${password}@`);
     probeNotebook(dir);
   });
-  afterAll(() => new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve())));
+  afterAll(() => closeIndex?.());
 
   it("docker: bakes the package into the image without leaking the password", async () => {
     const plan = await probePlan(dir, path.join(dir, "probe.ipynb"));

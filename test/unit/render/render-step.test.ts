@@ -4,6 +4,8 @@ import { afterAll, describe, expect, it } from "vitest";
 import { APP_DEPS, APP_SRC, IMAGE_UID } from "../../../src/contract.js";
 import { renderPlan, renderStep, stepBase } from "../../../src/render/render-step.js";
 import { handWinePlan } from "./wine-plan.js";
+import { loadPlan } from "../../../src/plan/load.js";
+import { writeElyraPipeline, writeNotebook } from "../../support/elyra-files.js";
 import { cleanTemps, tempDir } from "../../support/temp.js";
 
 afterAll(cleanTemps);
@@ -63,6 +65,26 @@ describe("renderStep", () => {
     expect(d.requirements).toEqual(["matplotlib", "pandas", "scikit-learn", "xgboost==2.0.0"]);
     // sklearn is named by requirements.txt already; numpy only arrives through an import.
     expect(d.imports).toEqual([{ module: "numpy", distribution: "numpy" }]);
+  });
+
+  it("gives each Elyra node its own dependency set (two nodes may pin different versions)", async () => {
+    const dir = tempDir("nbbuild-render-elyra-");
+    writeNotebook(dir, "old.ipynb", ["%pip install pinned-pkg==1.0\nimport pinned_pkg"]);
+    writeNotebook(dir, "new.ipynb", ["%pip install pinned-pkg==2.0\nimport pinned_pkg"]);
+    writeNotebook(dir, "again.ipynb", ["%pip install pinned-pkg==2.0\nimport pinned_pkg"]);
+    const plan = await loadPlan(writeElyraPipeline(dir, "pins", [
+      { label: "old", file: "old.ipynb" },
+      { label: "new", file: "new.ipynb", after: ["old"] },
+      { label: "also_new", file: "new.ipynb", after: ["old"] },
+      { label: "again", file: "again.ipynb", after: ["new"] },
+    ]));
+    const r = Object.fromEntries(renderPlan(plan, opts).map((x) => [x.step, x.deps]));
+    expect(r.old!.requirements).toEqual(["pinned-pkg==1.0"]);
+    expect(r.new!.requirements).toEqual(["pinned-pkg==2.0"]);
+    expect(r.old!.tag).not.toBe(r.new!.tag);
+    // Two nodes running one notebook share its dependency image; the same set elsewhere hashes alike.
+    expect(r.also_new!.tag).toBe(r.new!.tag);
+    expect(r.again!.tag).toBe(r.new!.tag);
   });
 
   it("keeps the folder's own modules, %%writefile'd modules and relative imports out of the dependency set", () => {
