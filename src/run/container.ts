@@ -24,6 +24,8 @@ export interface ContainerSpec {
   binds: Bind[];
   /** `uid:gid`. */
   user: string;
+  /** Supplementary groups (the run folder's group when it could not be group 0). */
+  groups?: string[];
   /** Limits; undefined means none. */
   cpu?: number;
   memoryBytes?: number;

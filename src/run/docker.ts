@@ -57,6 +57,7 @@ export class DockerRunner implements ContainerRunner {
           ReadonlyRootfs: true,
           Tmpfs: { "/tmp": `rw,exec,size=${spec.tmpfsSize}` },
           Binds: spec.binds.map((b) => `${b.host}:${b.container}:${b.readOnly ? "ro" : "rw"}`),
+          ...(spec.groups?.length ? { GroupAdd: spec.groups } : {}),
           CapDrop: ["ALL"],
           SecurityOpt: ["no-new-privileges"],
           ...(spec.memoryBytes ? { Memory: spec.memoryBytes, MemorySwap: spec.memoryBytes } : {}),

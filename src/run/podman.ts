@@ -10,6 +10,7 @@ import { lineSplitter } from "./streams.js";
 /** The `podman run` argument list for a spec (same isolation as the docker runner). */
 export function podmanRunArgs(spec: ContainerSpec): string[] {
   const a = ["run", "--name", spec.name, "--user", spec.user, "--read-only", "--network", "none"];
+  for (const g of spec.groups ?? []) a.push("--group-add", g);
   a.push("--tmpfs", `/tmp:rw,exec,size=${spec.tmpfsSize}`, "--cap-drop", "ALL", "--security-opt", "no-new-privileges");
   for (const b of spec.binds) a.push("-v", `${b.host}:${b.container}:${b.readOnly ? "ro" : "rw"}`);
   if (spec.memoryBytes) a.push("--memory", String(spec.memoryBytes), "--memory-swap", String(spec.memoryBytes));

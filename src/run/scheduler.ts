@@ -11,6 +11,7 @@ import type { ContainerRunner } from "./container.js";
 import type { IrValue, RunGraph, RunTask } from "./ir.js";
 import { hostPaths, type HostPaths } from "./layout.js";
 import type { TaskOutputs } from "./outputs.js";
+import { claimRunDir } from "./run-dir.js";
 import { executeTask } from "./task.js";
 
 /** Lifecycle of a step in a run. */
@@ -97,7 +98,7 @@ export async function runGraph(graph: RunGraph, values: Record<string, IrValue>,
   const byName = new Map(graph.tasks.map((t) => [t.name, t]));
   for (const t of graph.tasks) steps[t.name] = { status: "pending", seconds: 0, log: paths.log(t.name), outputs: [] };
 
-  await fs.mkdir(opts.workdir, { recursive: true });
+  const access = await claimRunDir(opts.workdir, opts.file);
   let toRun = new Set(graph.tasks.map((t) => t.name));
   if (opts.from !== undefined) {
     if (!byName.has(opts.from)) {
@@ -137,7 +138,7 @@ export async function runGraph(graph: RunGraph, values: Record<string, IrValue>,
     steps[task.name].status = "running";
     emit({ type: "state", step: task.name, status: "running", seconds: 0 });
     const heartbeat = setInterval(() => emit({ type: "state", step: task.name, status: "running", seconds: secs() }), HEARTBEAT_MS);
-    const outcome = await executeTask(task, graph, values, outputs, paths, opts, emit)
+    const outcome = await executeTask(task, graph, values, outputs, paths, access, opts, emit)
       .catch((e: Error): Partial<StepOutcome> & { produced?: TaskOutputs } => ({ status: "failed", reason: e.message }))
       .finally(() => clearInterval(heartbeat));
     const { produced, ...rest } = outcome;

@@ -10,29 +10,27 @@ import type { IrValue, RunGraph, RunTask } from "./ir.js";
 import { containerPaths, type HostPaths } from "./layout.js";
 import { readTaskOutputs, type TaskOutputs } from "./outputs.js";
 import { buildExecutorInput, substitute } from "./placeholders.js";
+import { privateDir, sharedDir, type RunDirAccess } from "./run-dir.js";
 import type { RunEvent, SchedulerOptions, StepOutcome } from "./scheduler.js";
 
 const TAIL_LINES = 20;
 const CELL_LINE = /nbbuild: step .* failed in /;
 const RUNNER_LINE = /^nbbuild: /;
 
-/** Creates a folder the container's random uid (group 0) can write. */
-async function writableDir(dir: string): Promise<void> {
-  await fs.mkdir(dir, { recursive: true });
-  await fs.chmod(dir, 0o777);
-}
-
-/** Adds read (and directory search) permission for everyone, recursively; best effort. */
-async function makeReadable(dir: string): Promise<void> {
+/**
+ * Adds read (and directory search) permission for owner and group, recursively; best effort.
+ * Never for others: the run folder is private to the user and group 0 (the containers' group).
+ */
+async function makeGroupReadable(dir: string): Promise<void> {
   const entries = await fs.readdir(dir, { withFileTypes: true }).catch(() => []);
   const self = await fs.stat(dir).catch(() => undefined);
-  if (self) await fs.chmod(dir, (self.mode & 0o777) | 0o555).catch(() => undefined);
+  if (self) await fs.chmod(dir, (self.mode & 0o7777) | 0o550).catch(() => undefined);
   for (const e of entries) {
     const p = `${dir}/${e.name}`;
-    if (e.isDirectory()) await makeReadable(p);
+    if (e.isDirectory()) await makeGroupReadable(p);
     else if (e.isFile()) {
       const st = await fs.stat(p).catch(() => undefined);
-      if (st) await fs.chmod(p, (st.mode & 0o777) | 0o444).catch(() => undefined);
+      if (st) await fs.chmod(p, (st.mode & 0o777) | 0o440).catch(() => undefined);
     }
   }
 }
@@ -60,6 +58,7 @@ export async function executeTask(
   values: Record<string, IrValue>,
   outputs: Map<string, TaskOutputs>,
   paths: HostPaths,
+  access: RunDirAccess,
   opts: SchedulerOptions,
   emit: (e: RunEvent) => void,
 ): Promise<Partial<StepOutcome> & { produced?: TaskOutputs }> {
@@ -71,10 +70,10 @@ export async function executeTask(
   const ei = buildExecutorInput(task, paramValues, (p, k) => outputs.get(p)?.artifactMetadata[k] ?? {});
   const [command, args] = [substitute(task.command, ei), substitute(task.args, ei)];
 
-  await fs.mkdir(paths.stepDir(task.name), { recursive: true });
-  await writableDir(paths.artifactsDir(task.name));
-  await writableDir(paths.outputsDir(task.name));
-  await writableDir(`${paths.outputsDir(task.name)}/parameters`);
+  await privateDir(paths.stepDir(task.name), access, 0o750);
+  await sharedDir(paths.artifactsDir(task.name), access);
+  await sharedDir(paths.outputsDir(task.name), access);
+  await sharedDir(`${paths.outputsDir(task.name)}/parameters`, access);
   const binds: Bind[] = [
     { host: paths.artifactsDir(task.name), container: containerPaths.artifactDir(task.name), readOnly: false },
     { host: paths.outputsDir(task.name), container: containerPaths.outputsDir, readOnly: false },
@@ -110,6 +109,7 @@ export async function executeTask(
         env: task.env,
         binds,
         user: `${randomInt(100_000, 2_000_000)}:0`,
+        ...(access.extraGroup !== undefined ? { groups: [String(access.extraGroup)] } : {}),
         cpu: task.cpu,
         memoryBytes: task.memoryBytes,
         tmpfsSize: opts.tmpfsSize ?? "2g",
@@ -120,9 +120,9 @@ export async function executeTask(
   } finally {
     await new Promise<void>((resolve) => log.end(resolve));
     // On a cluster consumers get downloaded copies; here they read the producer's files, which a
-    // different random uid wrote (maybe mode 0600): open them up for reading, as a download would.
-    await makeReadable(paths.artifactsDir(task.name));
-    await makeReadable(paths.outputsDir(task.name));
+    // different random uid wrote (maybe mode 0600): open them up for the group (0), as a download would.
+    await makeGroupReadable(paths.artifactsDir(task.name));
+    await makeGroupReadable(paths.outputsDir(task.name));
   }
   const failed = result.exitCode !== 0 || result.oomKilled || result.timedOut;
   const base = { exitCode: result.exitCode, oomKilled: result.oomKilled, tail: [...tail], cellLine: failed ? cellLine : undefined };

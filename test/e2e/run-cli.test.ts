@@ -48,6 +48,12 @@ describe("nbbuild run (CLI)", () => {
     const bad = await execa("node", [CLI, "run", f, "-p", "k=abc"], { reject: false, timeout: 60_000 });
     expect(bad.exitCode).toBe(2);
     expect(bad.stderr).toMatch(/-p k: expected a number, got "abc"/);
+    const etc = await execa("node", [CLI, "run", f, "--workdir", "/etc"], { reject: false, timeout: 60_000 });
+    expect(etc.exitCode).toBe(2);
+    expect(etc.stderr).toMatch(/--workdir \/etc: the folder is not empty and is not an nbbuild run folder/);
+    expect(etc.stderr).not.toMatch(/\n\s+at /);
+    await expect(fs.stat("/etc/.nbbuild-run")).rejects.toThrow();
+    await expect(fs.stat("/etc/s")).rejects.toThrow();
   });
 
   it("a failing notebook step: exit 1, the cell and its traceback in the output", async () => {

@@ -120,6 +120,44 @@ describe("nbbuild run on hand-written KFP IR (docker)", () => {
     expect(lines).toContain("d|total 84");
     expect(await fs.readFile(path.join(workdir, "d", "log.txt"), "utf8")).toContain("total 84");
     expect(r.steps.d.outputs).toEqual(["metrics"]);
+    // Private to the user: no folder of the run is open to others (so nothing in it can be read or
+    // swapped by them) and nothing is writable by others; the folders the random uid writes belong
+    // to group 0 (2770), the rest is 0750.
+    const modes: string[] = [];
+    const walk = async (dir: string): Promise<void> => {
+      for (const e of await fs.readdir(dir, { withFileTypes: true })) {
+        const p = path.join(dir, e.name);
+        const st = await fs.lstat(p);
+        if (st.mode & (e.isDirectory() ? 0o007 : 0o002)) modes.push(`${path.relative(workdir, p)} ${(st.mode & 0o7777).toString(8)}`);
+        if (e.isDirectory()) await walk(p);
+      }
+    };
+    await walk(workdir);
+    expect(modes).toEqual([]);
+    expect((await fs.stat(workdir)).mode & 0o7777).toBe(0o750);
+    for (const sub of ["artifacts", "outputs"]) {
+      const st = await fs.stat(path.join(workdir, "a", sub));
+      expect({ mode: (st.mode & 0o7777).toString(8), gid: st.gid }).toEqual({ mode: "2770", gid: 0 });
+    }
+    expect(await fs.readFile(path.join(workdir, ".nbbuild-run"), "utf8")).toContain("nbbuild");
+  });
+
+  it("refuses a --workdir that is neither empty nor an nbbuild run folder, and writes nothing there", async () => {
+    const file = await writeIr("refuse", irYaml("refuse", {}, { s: { image: BASE, script: "print(1)" } }));
+    const foreign = path.join(tmp, "foreign");
+    await fs.mkdir(foreign);
+    await fs.writeFile(path.join(foreign, "passwd"), "root:x:0:0\n");
+    await expect(runPipeline(file, { workdir: foreign, handleSignals: false })).rejects.toThrow(
+      /--workdir .*foreign: the folder is not empty and is not an nbbuild run folder[\s\S]*fix: pass --workdir a new or empty folder/,
+    );
+    expect(await fs.readdir(foreign)).toEqual(["passwd"]);
+    await fs.writeFile(path.join(tmp, "a-file"), "x");
+    await expect(runPipeline(file, { workdir: path.join(tmp, "a-file"), handleSignals: false })).rejects.toThrow(/is not a folder/);
+    const empty = path.join(tmp, "empty-ok");
+    await fs.mkdir(empty);
+    expect((await runPipeline(file, { workdir: empty, handleSignals: false })).status).toBe("succeeded");
+    // …and once marked, the same folder can be run in again.
+    expect((await runPipeline(file, { workdir: empty, handleSignals: false })).status).toBe("succeeded");
   });
 
   it("rejects unknown and badly typed -p values before running anything", async () => {

@@ -14,6 +14,13 @@ describe("podman runner", () => {
     expect(a.join(" ")).toContain("-v /h/in:/c/in:ro -v /h/out:/c/out:rw");
     expect(a.join(" ")).toContain("--memory 67108864 --memory-swap 67108864 --cpus 0.5");
     expect(a.slice(-4)).toEqual(['["python3","-u","/r.py"]', "img@sha256:ab", "--x", "{\"a\": 1}"]);
+    expect(a).not.toContain("--group-add");
+  });
+  it("adds the run folder's group when it is not group 0", () => {
+    const a = podmanRunArgs({
+      name: "n", image: "i", command: ["c"], args: [], env: {}, binds: [], user: "123456:0", groups: ["1000"], tmpfsSize: "1g", labels: {},
+    });
+    expect(a.join(" ")).toContain("--user 123456:0 --read-only --network none --group-add 1000");
   });
   it("is chosen by the factory", () => {
     expect(makeContainerRunner("podman").engine).toBe("podman");
