@@ -12,6 +12,7 @@ import { register as registerPipeline } from "./pipeline.js";
 import { register as registerUpload } from "./upload.js";
 import { register as registerRun } from "./run.js";
 import { register as registerContext } from "./context.js";
+import { register as registerOpenshift } from "./openshift.js";
 
 const program = new Command();
 program
@@ -22,7 +23,7 @@ program
   .enablePositionalOptions()
   .showHelpAfterError();
 
-for (const register of [registerPlan, registerGraph, registerImage, registerPipeline, registerUpload, registerRun, registerContext]) {
+for (const register of [registerPlan, registerGraph, registerImage, registerPipeline, registerUpload, registerRun, registerContext, registerOpenshift]) {
   register(program);
 }
 
