@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import { describeContext, writeStepContext } from "../images/step-context.js";
-import { makeEngine } from "../engines/factory.js";
+import { makeBuilder } from "../engines/factory.js";
 import { formatLocation } from "../errors.js";
 import { loadPlan } from "../plan/load.js";
 import { addBuildInputOptions, pipOptionsOf, type BuildInputFlags } from "./build-inputs.js";
@@ -20,7 +20,7 @@ export function register(program: Command): void {
       const say = (line: string) => process.stderr.write(`${line}\n`);
       // --base goes to the render, not into the plan (as in `nbbuild image`).
       const plan = await loadPlan(file);
-      const engine = o.engine === "none" ? undefined : await makeEngine(o.engine, say);
+      const engine = o.engine === "none" ? undefined : await makeBuilder(o.engine, say);
       try {
         const manifest = await writeStepContext(plan, o.step, o.output, {
           engine,

@@ -1,7 +1,7 @@
 import type { Command } from "commander";
 import { buildImages } from "../images/build-images.js";
 import { formatEvent, formatRecord } from "../images/progress.js";
-import { makeEngine } from "../engines/factory.js";
+import { makeBuilder } from "../engines/factory.js";
 import { formatLocation } from "../errors.js";
 import { loadPlan } from "../plan/load.js";
 import { addBuildInputOptions, pipOptionsOf, type BuildInputFlags } from "./build-inputs.js";
@@ -22,7 +22,7 @@ export function register(program: Command): void {
       const say = (line: string) => { if (!o.quiet) process.stderr.write(`${line}\n`); };
       // --base goes to the build, not into the plan, so the plan hash matches `nbbuild pipeline`/`run`.
       const plan = await loadPlan(file);
-      const engine = await makeEngine(o.engine, say);
+      const engine = await makeBuilder(o.engine, say);
       try {
         const record = await buildImages(plan, {
           engine,

@@ -2,6 +2,7 @@ import { Option, type Command } from "commander";
 import { formatEvent, formatSummary, toRunJson } from "../run/report.js";
 import { runPipeline } from "../run/run.js";
 import { collect } from "./build-inputs.js";
+import { RUNNER_NAMES } from "../engines/factory.js";
 
 const int = (v: string) => {
   const n = Number(v);
@@ -16,7 +17,7 @@ export function register(program: Command): void {
     .description("Run the pipeline locally on the built images (KFP IR semantics), print steps and metrics")
     .argument("<file>", "notebook (.ipynb), Elyra .pipeline, or a KFP pipeline.yaml written by nbbuild")
     .option("-p, --param <key=value>", "override a pipeline parameter (repeatable)", collect, [] as string[])
-    .addOption(new Option("--engine <engine>", "container engine").choices(["docker", "podman"]).default("docker"))
+    .addOption(new Option("--engine <engine>", "container engine (auto: docker when its daemon answers, else podman)").choices([...RUNNER_NAMES]).default("auto"))
     .option("--workdir <dir>", "run directory (default <notebook dir>/.nbbuild/runs/<run-id>)")
     .option("--parallel <n>", "steps running at once (default: CPU count)", int)
     .option("--from <step>", "resume an earlier run dir from this step, reusing upstream outputs")

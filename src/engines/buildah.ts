@@ -1,3 +1,4 @@
+import { repositoryOf } from "../registry/reference.js";
 import { ContainersCliEngine } from "./containers-cli.js";
 import type { Engine, ImageInfo } from "./engine.js";
 
@@ -19,7 +20,7 @@ export class BuildahEngine extends ContainersCliEngine implements Engine {
 
   protected parseInspect(stdout: string, ref: string): ImageInfo {
     const d = JSON.parse(stdout) as BuildahInspect;
-    const repo = ref.includes("@") ? ref.slice(0, ref.indexOf("@")) : ref.replace(/:[^:/]+$/, "");
+    const repo = repositoryOf(ref);
     return {
       id: d.FromImageID.startsWith("sha256:") ? d.FromImageID : `sha256:${d.FromImageID}`,
       repoDigests: d.FromImageDigest ? [`${repo}@${d.FromImageDigest}`] : [],

@@ -3,8 +3,8 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { execa } from "execa";
 import { NbbuildError } from "../errors.js";
+import { isLoopbackRegistry } from "../registry/reference.js";
 import {
-  isLoopbackRegistry,
   redact,
   type BuildContextFiles,
   type BuildOptions,
@@ -142,7 +142,7 @@ export abstract class ContainersCliEngine implements Engine {
     return info;
   }
 
-  async push(tag: string, remoteRef: string): Promise<string> {
+  async publish(tag: string, remoteRef: string): Promise<string> {
     const dir = await mkdtemp(path.join(tmpdir(), "nbbuild-push-"));
     try {
       const digestFile = path.join(dir, "digest");

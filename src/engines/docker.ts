@@ -1,11 +1,12 @@
 import { Readable } from "node:stream";
 import Dockerode from "dockerode";
 import { NbbuildError } from "../errors.js";
+import { splitTag } from "../registry/reference.js";
 import { redact, type BuildContextFiles, type BuildOptions, type Engine, type ImageInfo } from "./engine.js";
 import { tarContext } from "./tar.js";
 
-/** The subset of a dockerode client this engine uses (tests may pass a fake). */
-export type DockerClient = Pick<Dockerode, "buildImage" | "getImage" | "listImages" | "pull" | "ping" | "modem">;
+/** The subset of a dockerode client the docker family (builder and runner) uses; tests may pass a fake. */
+export type DockerClient = Pick<Dockerode, "buildImage" | "getImage" | "listImages" | "pull" | "ping" | "modem" | "createContainer" | "getContainer">;
 
 /** One JSON message of the docker build/pull/push progress stream. */
 interface ProgressMessage {
@@ -14,15 +15,6 @@ interface ProgressMessage {
   error?: string;
   errorDetail?: { message?: string };
   aux?: { ID?: string; Digest?: string; Tag?: string };
-}
-
-/** Splits `registry/repo:tag` into repo and tag (a port colon is not a tag separator). */
-export function splitTag(ref: string): { repo: string; tag: string } {
-  const at = ref.indexOf("@");
-  if (at >= 0) return { repo: ref.slice(0, at), tag: ref.slice(at + 1) };
-  const slash = ref.lastIndexOf("/");
-  const colon = ref.lastIndexOf(":");
-  return colon > slash ? { repo: ref.slice(0, colon), tag: ref.slice(colon + 1) } : { repo: ref, tag: "latest" };
 }
 
 /** Builds with the Docker daemon through dockerode; the context is streamed as a tar. */
@@ -128,7 +120,7 @@ export class DockerEngine implements Engine {
     return info;
   }
 
-  async push(tag: string, remoteRef: string): Promise<string> {
+  async publish(tag: string, remoteRef: string): Promise<string> {
     const { repo, tag: remoteTag } = splitTag(remoteRef);
     await this.client.getImage(tag).tag({ repo, tag: remoteTag });
     const stream = (await this.client.getImage(`${repo}:${remoteTag}`).push({ tag: remoteTag })) as unknown as NodeJS.ReadableStream;

@@ -1,7 +1,8 @@
 /**
- * The engine interface: the one seam between nbbuild and an image builder. Each implementation
- * lives in its own file (docker.ts, buildah.ts, podman.ts) and declares `implements Engine`;
- * `makeEngine` (factory.ts) is the only place that picks and wires one.
+ * The seams between nbbuild and container tools, in go-containerregistry/ko terms: a `Builder`
+ * makes images into its own store, a `Publisher` copies a built image to a sink (a registry, an
+ * OCI layout folder, a docker-archive tarball, a docker daemon), a `ContainerRunner` runs one.
+ * Each implementation lives in its own file; factory.ts is the only place that picks and wires one.
  */
 
 /** One file of a build context: a POSIX path relative to the context root, its bytes and mode. */
@@ -44,29 +45,33 @@ export interface BuildOptions {
   onLog?: (line: string) => void;
 }
 
-/** An image builder and store: build, look up, pull, push. */
-export interface Engine {
-  readonly name: "docker" | "buildah" | "podman";
-  /** Looks up an image by tag, id or digest reference; undefined when the engine does not have it. */
+/** Builder names --engine accepts (besides "auto"). */
+export type BuilderName = "docker" | "buildah" | "podman" | "oci";
+
+/** An image builder and its local store: build, look up, pull. */
+export interface Builder {
+  readonly name: BuilderName;
+  /** Looks up an image by tag, id or digest reference; undefined when the store does not have it. */
   inspect(ref: string): Promise<ImageInfo | undefined>;
   /** Makes `ref` available locally (no-op when present); throws when it cannot be fetched. */
   pull(ref: string): Promise<ImageInfo>;
   /** Builds the context into an image tagged `tag`. */
   build(context: BuildContextFiles, tag: string, opts?: BuildOptions): Promise<ImageInfo>;
-  /** Pushes local `tag` to `remoteRef` (`registry/repo:tag`) and returns the manifest digest. */
-  push(tag: string, remoteRef: string): Promise<string>;
   /** Releases clients and temporary files. */
   close(): Promise<void>;
 }
 
-/** Engines `makeEngine` accepts. */
-export type EngineName = Engine["name"] | "auto";
-
-/** True when a reference points at a registry on the loopback interface (plain http allowed). */
-export function isLoopbackRegistry(ref: string): boolean {
-  const host = ref.split("/")[0] ?? "";
-  return ref.includes("/") && /^(127\.\d+\.\d+\.\d+|localhost|\[::1\])(:\d+)?$/.test(host);
+/** Copies an image a builder made to a sink; returns the manifest digest there (ko's publish.Interface). */
+export interface Publisher {
+  /** Publishes local `tag` as `ref` (`registry/repo:tag` for a registry sink). */
+  publish(tag: string, ref: string): Promise<string>;
 }
+
+/** The daemon and CLI engines: a builder whose store can push to a registry itself. */
+export interface Engine extends Builder, Publisher {}
+
+/** Engines --engine accepts. */
+export type EngineName = BuilderName | "auto";
 
 /** Replaces every build-arg value in `text` by `***` (build output may echo them). */
 export function redact(text: string, args: Record<string, string> | undefined): string {

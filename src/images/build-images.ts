@@ -1,4 +1,5 @@
-import type { BuildContextFiles, Engine, ImageInfo } from "../engines/engine.js";
+import type { BuildContextFiles, Builder, ImageInfo, Publisher } from "../engines/engine.js";
+import { registryPublisher } from "../engines/factory.js";
 import { NbbuildError, type Problem } from "../errors.js";
 import type { Diagnostic, Plan } from "../plan/types.js";
 import { hashJson } from "../render/hash.js";
@@ -6,9 +7,9 @@ import { pipBuildArgs, secretBuildArgs, type PipOptions } from "../render/pip.js
 import { readProvenance } from "../render/provenance.js";
 import { renderPlan, repoComponent, stepBase } from "../render/render-step.js";
 import type { RenderedStep, ResolvedBase } from "../render/types.js";
-import { remoteDigest } from "../registry/client.js";
+import { sameRepository, withDigest } from "../registry/reference.js";
 import { mapLimit } from "./pool.js";
-import { planHash, writeBuildRecord } from "./record.js";
+import { planHash, readBuildRecord, writeBuildRecord } from "./record.js";
 import { BUILD_RECORD_VERSION, type BuildRecord, type StepImage } from "./record-types.js";
 
 /** One progress event of a build; the CLI turns these into lines. */
@@ -22,11 +23,14 @@ export interface BuildEvent {
 
 /** Options of `buildImages`. */
 export interface BuildImagesOptions {
-  engine: Engine;
+  /** The builder (`--engine`). */
+  engine: Builder;
   /** --base: default base image for steps without their own. */
   base?: string;
   /** --push REGISTRY/PREFIX. */
   push?: string;
+  /** Where --push publishes (default: the builder's registry publisher from the factory). */
+  publisher?: Publisher;
   /** --requirements FILE. */
   requirementsFile?: string;
   /** Pip settings (may carry credentials; they only reach the install stage's build args). */
@@ -44,13 +48,6 @@ export interface BuildImagesOptions {
 /** Elapsed seconds since `t0`, rounded to milliseconds. */
 const since = (t0: number) => Math.round(performance.now() - t0) / 1000;
 
-/** The repository part of an image reference (no tag, no digest). */
-function repositoryOf(ref: string): string {
-  const at = ref.indexOf("@");
-  if (at >= 0) return ref.slice(0, at);
-  return ref.replace(/:[^:/]+$/, "");
-}
-
 /** Makes every base present in the engine and pins it by digest when the engine knows one. */
 export async function resolveBases(plan: Plan, opts: Pick<BuildImagesOptions, "engine" | "base" | "env">): Promise<Record<string, ResolvedBase>> {
   const refs = [...new Set(plan.steps.map((s) => stepBase(plan, s, { base: opts.base, env: opts.env })))];
@@ -58,8 +55,7 @@ export async function resolveBases(plan: Plan, opts: Pick<BuildImagesOptions, "e
   for (const ref of refs) {
     const info: ImageInfo = await opts.engine.pull(ref);
     const pinned = /@(sha256:[0-9a-f]{64})$/.exec(ref)?.[1];
-    const repo = repositoryOf(ref);
-    const known = info.repoDigests.find((d) => repositoryOf(d) === repo || repositoryOf(d) === `docker.io/library/${repo}`);
+    const known = info.repoDigests.find((d) => sameRepository(d, ref));
     const digest = pinned ?? (known ? known.slice(known.indexOf("@") + 1) : undefined);
     out[ref] = { ref: digest && known ? known : ref, digest, id: info.id, user: info.user };
   }
@@ -126,6 +122,9 @@ export async function buildImages(plan: Plan, opts: BuildImagesOptions): Promise
   await ensureShared("deps", (r) => r.deps, pipBuildArgs(opts.pip ?? {}));
   await ensureShared("src", (r) => (failed.has(r.deps.tag) ? undefined : r.folder), {});
 
+  const publisher = opts.push ? (opts.publisher ?? registryPublisher(engine)) : undefined;
+  // What an earlier build pushed: an unchanged step costs no registry request.
+  const previous = opts.push ? readBuildRecord(plan) : undefined;
   const steps: Record<string, StepImage> = {};
   await mapLimit(rendered, opts.concurrency ?? 4, async (r: RenderedStep) => {
     if (failed.has(r.deps.tag) || (r.folder && failed.has(r.folder.tag))) return;
@@ -139,14 +138,15 @@ export async function buildImages(plan: Plan, opts: BuildImagesOptions): Promise
       }
       let image = r.tag;
       let digest: string | undefined;
-      if (opts.push) {
+      if (publisher && opts.push) {
         const remote = `${opts.push.replace(/\/+$/, "")}/${r.tag.slice("nbbuild/".length)}`;
-        digest = cached ? await remoteDigest(remote) : undefined;
+        const before = previous?.steps[r.step];
+        if (cached && before?.digest && before.tag === r.tag && before.image === withDigest(remote, before.digest)) digest = before.digest;
         if (!digest) {
           event({ subject: r.step, state: "pushing" });
-          digest = await engine.push(r.tag, remote);
+          digest = await publisher.publish(r.tag, remote);
         }
-        image = `${repositoryOf(remote)}@${digest}`;
+        image = withDigest(remote, digest!);
       }
       const seconds = since(t0);
       event({ subject: r.step, state: cached ? "cached" : opts.push ? "pushed" : "built", seconds });

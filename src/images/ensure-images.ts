@@ -1,4 +1,4 @@
-import { makeEngine } from "../engines/factory.js";
+import { makeBuilder } from "../engines/factory.js";
 import { NbbuildError } from "../errors.js";
 import type { Plan } from "../plan/types.js";
 import { buildImages } from "./build-images.js";
@@ -39,7 +39,7 @@ export async function ensureImages(plan: Plan, opts: EnsureImagesOptions): Promi
       `run ${opts.buildCommand} first (or pass --build)`,
     );
   }
-  const engine = await makeEngine(opts.engine, (m) => opts.onProgress?.(m));
+  const engine = await makeBuilder(opts.engine, (m) => opts.onProgress?.(m));
   try {
     return await buildImages(plan, {
       engine,

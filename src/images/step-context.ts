@@ -7,7 +7,7 @@
 import { chmodSync, existsSync, readdirSync, renameSync, rmSync, utimesSync } from "node:fs";
 import { readdir } from "node:fs/promises";
 import path from "node:path";
-import type { BuildContextFiles, ContextFile, Engine } from "../engines/engine.js";
+import type { BuildContextFiles, Builder, ContextFile } from "../engines/engine.js";
 import { writeContextDir } from "../engines/containers-cli.js";
 import { NbbuildError } from "../errors.js";
 import type { Diagnostic, Plan } from "../plan/types.js";
@@ -51,7 +51,7 @@ export interface StepContextManifest {
 /** Options of `writeStepContext`. */
 export interface StepContextOptions {
   /** Resolves (and pins) bases exactly as `nbbuild image` does; without it bases stay as written. */
-  engine?: Engine;
+  engine?: Builder;
   base?: string;
   requirementsFile?: string;
   /** Pip settings: they shape the dependency stage; credentials are stripped from every file. */

@@ -1,19 +1,12 @@
 /** Which image reference a pipeline file names for a step (pinned by digest when one is known). */
 import type { BuildRecord } from "../images/record-types.js";
+import { withDigest } from "../registry/reference.js";
 
 /** The image reference a pipeline file uses for a step, and why it may not be pullable. */
 export interface StepImageRef {
   image: string;
   /** Set when the reference is not pinned `@sha256:` (a cluster cannot pull a local tag). */
   warning?: string;
-}
-
-/** Strips a `:tag` (and any `@digest`) from a reference, keeping a registry port. */
-export function repository(ref: string): string {
-  const noDigest = ref.split("@")[0]!;
-  const slash = noDigest.lastIndexOf("/");
-  const colon = noDigest.lastIndexOf(":");
-  return colon > slash ? noDigest.slice(0, colon) : noDigest;
 }
 
 /**
@@ -28,7 +21,7 @@ export function stepImageRef(record: BuildRecord, step: string): StepImageRef | 
     if (!/^sha256:[0-9a-f]{64}$/.test(s.digest)) {
       return { image: s.image, warning: `step ${step}: build record digest "${s.digest}" is not a sha256 digest` };
     }
-    return { image: `${repository(s.image)}@${s.digest}` };
+    return { image: withDigest(s.image, s.digest) };
   }
   if (/@sha256:[0-9a-f]{64}$/.test(s.image)) return { image: s.image };
   return {

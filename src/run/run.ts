@@ -7,7 +7,8 @@ import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { NbbuildError } from "../errors.js";
-import { makeContainerRunner, type ContainerRunner } from "./container.js";
+import { makeRunner } from "../engines/factory.js";
+import type { ContainerRunner } from "../engines/runner.js";
 import { parseIr, type IrValue, type RunGraph } from "./ir.js";
 import { parseAssignments, resolveParams } from "./params.js";
 import { runGraph, type RunEvent, type RunResult } from "./scheduler.js";
@@ -86,7 +87,7 @@ async function previousParams(workdir: string): Promise<Record<string, IrValue>>
 
 /** Runs the pipeline in `file` locally and reports every step's outcome and the metrics. */
 export async function runPipeline(file: string, opts: RunOptions = {}): Promise<RunResult> {
-  const runner = opts.runner ?? makeContainerRunner(opts.engine ?? "docker");
+  const runner = opts.runner ?? (await makeRunner(opts.engine ?? "auto", opts.onProgress));
   const { graph, root } = await loadRunGraph(file, opts);
   for (const w of graph.warnings) opts.onWarning?.(w);
   const overrides = parseAssignments(opts.params ?? [], file);

@@ -7,7 +7,7 @@
 import { randomInt } from "node:crypto";
 import fs from "node:fs/promises";
 import { NbbuildError } from "../errors.js";
-import type { ContainerRunner } from "./container.js";
+import type { ContainerRunner } from "../engines/runner.js";
 import type { IrValue, RunGraph, RunTask } from "./ir.js";
 import { hostPaths, type HostPaths } from "./layout.js";
 import type { TaskOutputs } from "./outputs.js";

@@ -13,7 +13,7 @@ import { parseIrDocuments, type RunGraph } from "./ir.js";
 export interface SourceOptions {
   /** Build missing images first. */
   build?: boolean;
-  /** Engine to build with (docker or podman). */
+  /** Engine to build with (auto, docker, buildah, podman). */
   engine?: string;
   /** Base image for --build (default: the plan's, then NBBUILD_BASE). */
   base?: string;
@@ -26,7 +26,7 @@ export async function irFromSource(file: string, opts: SourceOptions = {}): Prom
   const plan = await loadPlan(file);
   const record = await ensureImages(plan, {
     build: opts.build,
-    engine: opts.engine ?? "docker",
+    engine: opts.engine ?? "auto",
     base: opts.base,
     buildCommand: `nbbuild image ${file}`,
     onWarning: opts.onWarning,

@@ -5,7 +5,7 @@
 import { randomInt } from "node:crypto";
 import { createWriteStream } from "node:fs";
 import fs from "node:fs/promises";
-import type { Bind } from "./container.js";
+import type { Bind } from "../engines/runner.js";
 import type { IrValue, RunGraph, RunTask } from "./ir.js";
 import { containerPaths, type HostPaths } from "./layout.js";
 import { readTaskOutputs, type TaskOutputs } from "./outputs.js";

@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildImages } from "../../src/images/build-images.js";
-import { makeEngine } from "../../src/engines/factory.js";
+import { makeBuilder } from "../../src/engines/factory.js";
 import { loadPlan } from "../../src/plan/load.js";
 import { BASE, runRestricted } from "./image-helpers.js";
 import { writeElyraPipeline, writeNotebook } from "../support/elyra-files.js";
@@ -36,7 +36,7 @@ describe("one dependency set per Elyra node", () => {
       { label: "old", file: "old.ipynb" },
       { label: "new", file: "new.ipynb", after: ["old"] },
     ]));
-    const record = await buildImages(plan, { engine: await makeEngine("docker"), base: BASE, pip: { indexUrl: index.url } });
+    const record = await buildImages(plan, { engine: await makeBuilder("docker"), base: BASE, pip: { indexUrl: index.url } });
     expect(record.steps.old!.requirements).toContain("nbbuild-pinned==1.0");
     expect(record.steps.new!.requirements).toContain("nbbuild-pinned==2.0");
     expect(record.steps.old!.dependencyHash).not.toBe(record.steps.new!.dependencyHash);

@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildImages } from "../../src/images/build-images.js";
 import { APP_SRC, FILES_ARTIFACT, UI_CONFUSION_ARTIFACT, UI_MARKDOWN_ARTIFACT } from "../../src/contract.js";
 import type { BuildRecord } from "../../src/images/record-types.js";
-import { makeEngine } from "../../src/engines/factory.js";
+import { makeBuilder } from "../../src/engines/factory.js";
 import { taskName } from "../../src/pipeline/names.js";
 import { loadPlan } from "../../src/plan/load.js";
 import type { Plan } from "../../src/plan/types.js";
@@ -44,7 +44,7 @@ async function stage(name: string): Promise<string> {
 /** `nbbuild image` then `nbbuild run` on a .pipeline file, collecting each task's printed lines. */
 async function pipelineRun(file: string, params: string[] = []): Promise<{ plan: Plan; record: BuildRecord; result: RunResult; printed: Map<string, string[]> }> {
   const plan = await loadPlan(file);
-  const record = await buildImages(plan, { engine: await makeEngine("docker"), base: BASE });
+  const record = await buildImages(plan, { engine: await makeBuilder("docker"), base: BASE });
   const printed = new Map<string, string[]>();
   const result = await runPipeline(file, {
     params,

@@ -10,10 +10,10 @@ import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { buildImages } from "../../src/images/build-images.js";
-import { makeEngine } from "../../src/engines/factory.js";
+import { makeBuilder } from "../../src/engines/factory.js";
 import { loadPlan } from "../../src/plan/load.js";
 import type { CodeBlock, ParamValue, Plan } from "../../src/plan/types.js";
-import { DockerRunner } from "../../src/run/docker.js";
+import { DockerRunner } from "../../src/engines/docker-runner.js";
 import { runPipeline } from "../../src/run/run.js";
 import type { RunResult } from "../../src/run/scheduler.js";
 
@@ -230,7 +230,7 @@ export async function stage(parent: string, src: string, wholeFolder = false): P
 /** `nbbuild image` then `nbbuild run` (docker), collecting each task's printed lines. */
 export async function pipelineRun(nb: string, base: string, params: string[] = []): Promise<{ plan: Plan; run: RunResult; lines: Map<string, string[]> }> {
   const plan = await loadPlan(nb);
-  const engine = await makeEngine("docker");
+  const engine = await makeBuilder("docker");
   await buildImages(plan, { engine, base });
   const lines = new Map<string, string[]>();
   const run = await runPipeline(nb, {

@@ -2,7 +2,7 @@
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { buildImages } from "../../src/images/build-images.js";
-import { makeEngine } from "../../src/engines/factory.js";
+import { makeBuilder } from "../../src/engines/factory.js";
 import { NbbuildError } from "../../src/errors.js";
 import { BASE, REGISTRY, copyExample, winePlan } from "./image-helpers.js";
 import { cleanTemps, tempDir } from "../support/temp.js";
@@ -12,7 +12,7 @@ afterAll(cleanTemps);
 describe("nbbuild image failures (docker)", () => {
   it("reports a base image that cannot be pulled, with the fix", async () => {
     const plan = await winePlan(copyExample("wine"));
-    const engine = await makeEngine("docker");
+    const engine = await makeBuilder("docker");
     const err = await buildImages(plan, { engine, base: `${REGISTRY}/nbbuild/no-such-base:1` }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(NbbuildError);
     const p = (err as NbbuildError).problems[0]!;
@@ -23,7 +23,7 @@ describe("nbbuild image failures (docker)", () => {
   it("reports a requirement pip cannot install at the step's cell, once for the shared dependency image", async () => {
     const plan = await winePlan(copyExample("wine"));
     plan.steps[1]!.requirements = ["nbbuild-package-that-does-not-exist==9.9.9"];
-    const engine = await makeEngine("docker");
+    const engine = await makeBuilder("docker");
     const empty = tempDir("nbbuild-empty-links-");
     const err = await buildImages(plan, { engine, base: BASE, pip: { findLinks: [empty], noIndex: true } }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(NbbuildError);

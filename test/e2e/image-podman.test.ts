@@ -7,7 +7,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { buildImages } from "../../src/images/build-images.js";
-import { makeEngine } from "../../src/engines/factory.js";
+import { makeBuilder } from "../../src/engines/factory.js";
 import { BASE, REGISTRY, copyExample, dropLocalImages, runRestricted, sh, skopeoInspect, winePlan } from "./image-helpers.js";
 import { cleanTemps } from "../support/temp.js";
 
@@ -23,7 +23,7 @@ describe("nbbuild image with podman", () => {
     cell.source = [...(Array.isArray(cell.source) ? cell.source : [cell.source]), `\nprint('${marker}')`];
     writeFileSync(nbFile, JSON.stringify(nb, null, 1));
 
-    const engine = await makeEngine("podman");
+    const engine = await makeBuilder("podman");
     expect(engine.name).toBe("podman");
     const record = await buildImages(await winePlan(dir), { engine, base: BASE, push: `${REGISTRY}/nbbuild-e2e-podman` });
     const compare = record.steps.compare!;

@@ -8,8 +8,8 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildImages, readBuildRecord } from "../../src/images/build-images.js";
 import type { BuildRecord } from "../../src/images/record-types.js";
-import { makeEngine } from "../../src/engines/factory.js";
-import type { Engine } from "../../src/engines/engine.js";
+import { makeBuilder } from "../../src/engines/factory.js";
+import type { Builder } from "../../src/engines/engine.js";
 import type { Plan } from "../../src/plan/types.js";
 import { BASE, REGISTRY, copyExample, dropLocalImages, runRestricted, sh, skopeoInspect, winePlan } from "./image-helpers.js";
 import { cleanTemps, tempDir } from "../support/temp.js";
@@ -22,14 +22,14 @@ describe.each(["docker", "buildah"] as const)("nbbuild image on wine with %s", (
   const prefix = `${REGISTRY}/nbbuild-e2e-${engineName}`;
   let dir: string;
   let plan: Plan;
-  let engine: Engine;
+  let engine: Builder;
   let first: BuildRecord;
 
   beforeAll(async () => {
     expect(BASE, "NBBUILD_TEST_BASE comes from .ci/stack.sh").toMatch(/@sha256:/);
     dir = copyExample("wine");
     plan = await winePlan(dir);
-    engine = await makeEngine(engineName);
+    engine = await makeBuilder(engineName);
   });
   afterAll(async () => {
     dropLocalImages(engineName, Object.values(first?.steps ?? {}).map((s) => s.tag));

@@ -12,7 +12,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildImages } from "../../src/images/build-images.js";
 import { METRICS_ARTIFACT, UI_CONFUSION_ARTIFACT, UI_HTML_ARTIFACT, UI_MARKDOWN_ARTIFACT } from "../../src/contract.js";
-import { makeEngine } from "../../src/engines/factory.js";
+import { makeBuilder } from "../../src/engines/factory.js";
 import { assertValidKfp } from "../../src/pipeline/validate-kfp.js";
 import { writePipelineFile } from "../../src/pipeline/write.js";
 import { parseYamlDocuments } from "../../src/pipeline/yaml.js";
@@ -72,7 +72,7 @@ describe("Elyra node writing mlpipeline-metrics.json + mlpipeline-ui-metadata.js
 
     const plan = await loadPlan(file);
     expect(plan.steps.map((s) => [s.name, s.uiOutputs])).toEqual([["metrics", true]]);
-    const engine = await makeEngine("docker");
+    const engine = await makeBuilder("docker");
     try {
       await buildImages(plan, { engine, base: BASE, push: `${REGISTRY}/nbbuild-parity` });
     } finally {

@@ -11,7 +11,7 @@ import Dockerode from "dockerode";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildImages } from "../../src/images/build-images.js";
 import { buildRecordPath } from "../../src/images/record.js";
-import { makeEngine } from "../../src/engines/factory.js";
+import { makeBuilder } from "../../src/engines/factory.js";
 import { loadPlan } from "../../src/plan/load.js";
 import type { Plan } from "../../src/plan/types.js";
 import { BASE, REGISTRY, dropLocalImages, runRestricted, sh } from "./image-helpers.js";
@@ -108,7 +108,7 @@ describe("pip index with credentials", () => {
 
   it("docker: bakes the package into the image without leaking the password", async () => {
     const plan = await probePlan(dir, path.join(dir, "probe.ipynb"));
-    const engine = await makeEngine("docker");
+    const engine = await makeBuilder("docker");
     const startedAt = Math.floor(Date.now() / 1000) - 2;
     const logs: string[] = [];
     const record = await buildImages(plan, { engine, base: BASE, pip: { indexUrl }, onLog: (_s, l) => logs.push(l) });
@@ -145,7 +145,7 @@ describe("pip index with credentials", () => {
     const plan = await probePlan(dir, path.join(dir, "probe.ipynb"));
     const wheels = tempDir("nbbuild-wheels-");
     writeFileSync(path.join(wheels, WHEEL), readFileSync(path.join(wheelDir, WHEEL)));
-    const engine = await makeEngine("docker");
+    const engine = await makeBuilder("docker");
     const before = seen.length;
     const record = await buildImages(plan, { engine, base: BASE, pip: { findLinks: [wheels], noIndex: true } });
     expect(seen.length, "the index was not asked").toBe(before);
@@ -157,7 +157,7 @@ describe("pip index with credentials", () => {
 
   it("buildah: bakes the package in, and no image, config or leftover stage holds the password", async () => {
     const plan = await probePlan(dir, path.join(dir, "probe.ipynb"));
-    const engine = await makeEngine("buildah");
+    const engine = await makeBuilder("buildah");
     const startedAt = Date.now() - 2000;
     const record = await buildImages(plan, { engine, base: BASE, pip: { indexUrl }, push: `${REGISTRY}/nbbuild-e2e-pip` });
     const s = record.steps.probe!;

@@ -7,7 +7,7 @@ import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DockerRunner } from "../../src/run/docker.js";
+import { DockerRunner } from "../../src/engines/docker-runner.js";
 import { parseIr } from "../../src/run/ir.js";
 import { runGraph } from "../../src/run/scheduler.js";
 import { runPipeline } from "../../src/run/run.js";

@@ -12,7 +12,7 @@ import type { Problem } from "../../src/errors.js";
 import { rewriteMagics } from "../../src/notebook/magics.js";
 import type { Plan, Step } from "../../src/plan/types.js";
 import { renderStepModule } from "../../src/render/step-module.js";
-import { DockerRunner } from "../../src/run/docker.js";
+import { DockerRunner } from "../../src/engines/docker-runner.js";
 import { block, copyRunner, makePlan, makeStep } from "../unit/runner/fixture.js";
 
 const BASE = process.env.NBBUILD_TEST_BASE ?? "";

@@ -38,7 +38,7 @@ class MemoryEngine implements Engine {
     this.images.set(tag, info);
     return info;
   }
-  async push(tag: string, remote: string) {
+  async publish(tag: string, remote: string) {
     this.pushes.push(remote);
     return `sha256:${"c".repeat(63)}${this.pushes.length}`;
   }

@@ -1,8 +1,9 @@
 import { Readable } from "node:stream";
 import { extract } from "tar-stream";
 import { describe, expect, it } from "vitest";
-import { DockerEngine, splitTag, type DockerClient } from "../../../src/engines/docker.js";
-import { isLoopbackRegistry, redact } from "../../../src/engines/engine.js";
+import { DockerEngine, type DockerClient } from "../../../src/engines/docker.js";
+import { redact } from "../../../src/engines/engine.js";
+import { isLoopbackRegistry, splitTag } from "../../../src/registry/reference.js";
 import { tarContext } from "../../../src/engines/tar.js";
 
 /** Reads a tar stream into {name: [mode, content]}. */

@@ -2,19 +2,19 @@ import { describe, expect, it } from "vitest";
 import { BuildahEngine } from "../../../src/engines/buildah.js";
 import { ContainersCliEngine } from "../../../src/engines/containers-cli.js";
 import { DockerEngine } from "../../../src/engines/docker.js";
-import { makeEngine } from "../../../src/engines/factory.js";
+import { makeBuilder } from "../../../src/engines/factory.js";
 import { PodmanEngine } from "../../../src/engines/podman.js";
 import { NbbuildError } from "../../../src/errors.js";
 
-describe("makeEngine", () => {
+describe("makeBuilder", () => {
   it("wires each named engine", async () => {
-    expect(await makeEngine("docker")).toBeInstanceOf(DockerEngine);
-    expect(await makeEngine("buildah")).toBeInstanceOf(BuildahEngine);
-    expect(await makeEngine("podman")).toBeInstanceOf(PodmanEngine);
+    expect(await makeBuilder("docker")).toBeInstanceOf(DockerEngine);
+    expect(await makeBuilder("buildah")).toBeInstanceOf(BuildahEngine);
+    expect(await makeBuilder("podman")).toBeInstanceOf(PodmanEngine);
   });
 
   it("rejects an unknown engine with the list of choices", async () => {
-    const err = await makeEngine("kaniko").catch((e: unknown) => e);
+    const err = await makeBuilder("kaniko").catch((e: unknown) => e);
     expect(err).toBeInstanceOf(NbbuildError);
     expect((err as NbbuildError).problems[0]!.fix).toContain("auto, docker, buildah, podman");
   });
@@ -28,7 +28,7 @@ describe("makeEngine", () => {
     ]);
     const expected = docker ? DockerEngine : buildah ? BuildahEngine : podman ? PodmanEngine : undefined;
     const said: string[] = [];
-    const picked = makeEngine("auto", (m) => said.push(m));
+    const picked = makeBuilder("auto", (m) => said.push(m));
     if (!expected) {
       const err = await picked.catch((e: unknown) => e);
       expect(err).toBeInstanceOf(NbbuildError);
@@ -39,5 +39,20 @@ describe("makeEngine", () => {
     const engine = await picked;
     expect(engine).toBeInstanceOf(expected);
     expect(said).toEqual([expect.stringContaining(`engine: ${engine.name} (`)]);
+  });
+
+  it("auto without a daemon and without buildah/podman on PATH says what to install", async () => {
+    const saved = { DOCKER_HOST: process.env.DOCKER_HOST, PATH: process.env.PATH };
+    process.env.DOCKER_HOST = "unix:///nonexistent/docker.sock";
+    process.env.PATH = "/nonexistent";
+    try {
+      const said: string[] = [];
+      const err = await makeBuilder("auto", (m) => said.push(m)).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(NbbuildError);
+      expect((err as NbbuildError).message).toContain("no container engine found");
+      expect(said).toEqual([]);
+    } finally {
+      for (const [k, v] of Object.entries(saved)) if (v === undefined) delete process.env[k]; else process.env[k] = v;
+    }
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { makeContainerRunner } from "../../../src/run/container.js";
-import { podmanRunArgs } from "../../../src/run/podman.js";
+import { makeRunner } from "../../../src/engines/factory.js";
+import { podmanRunArgs } from "../../../src/engines/podman-runner.js";
 
 describe("podman runner", () => {
   it("isolates the container exactly like the docker runner", () => {
@@ -22,9 +22,9 @@ describe("podman runner", () => {
     });
     expect(a.join(" ")).toContain("--user 123456:0 --read-only --network none --group-add 1000");
   });
-  it("is chosen by the factory", () => {
-    expect(makeContainerRunner("podman").engine).toBe("podman");
-    expect(makeContainerRunner("docker").engine).toBe("docker");
-    expect(() => makeContainerRunner("lxc")).toThrow(/unknown engine/);
+  it("is chosen by the factory", async () => {
+    expect((await makeRunner("podman")).engine).toBe("podman");
+    expect((await makeRunner("docker")).engine).toBe("docker");
+    await expect(makeRunner("lxc")).rejects.toThrow(/unknown engine/);
   });
 });

@@ -1,7 +1,7 @@
 import fs from "node:fs/promises";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import type { ContainerResult, ContainerRunner, ContainerSpec, RunControl } from "../../../src/run/container.js";
+import type { ContainerResult, ContainerRunner, ContainerSpec, RunControl } from "../../../src/engines/runner.js";
 import { parseIr } from "../../../src/run/ir.js";
 import { runGraph } from "../../../src/run/scheduler.js";
 import { cleanTemps, tempDir } from "../../support/temp.js";

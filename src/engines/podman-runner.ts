@@ -4,7 +4,7 @@
  * its argument list only.
  */
 import { execa } from "execa";
-import type { ContainerResult, ContainerRunner, ContainerSpec, RunControl } from "./container.js";
+import type { ContainerResult, ContainerRunner, ContainerSpec, RunControl } from "./runner.js";
 import { lineSplitter } from "./streams.js";
 
 /** The `podman run` argument list for a spec (same isolation as the docker runner). */

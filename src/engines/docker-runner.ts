@@ -1,11 +1,9 @@
 /** ContainerRunner on the Docker daemon through dockerode. */
 import Docker from "dockerode";
 import { Writable } from "node:stream";
-import type { ContainerResult, ContainerRunner, ContainerSpec, RunControl } from "./container.js";
+import type { DockerClient } from "./docker.js";
+import type { ContainerResult, ContainerRunner, ContainerSpec, RunControl } from "./runner.js";
 import { lineSplitter, withTimeout } from "./streams.js";
-
-/** The subset of dockerode this runner uses. */
-export type DockerClient = Pick<Docker, "createContainer" | "getImage" | "pull" | "getContainer" | "modem">;
 
 const API_TIMEOUT_MS = 60_000;
 const PULL_TIMEOUT_MS = 15 * 60_000;
@@ -13,7 +11,7 @@ const PULL_TIMEOUT_MS = 15 * 60_000;
 /** Runs task containers on dockerd: read-only root, tmpfs /tmp, no network, limits, logs streamed. */
 export class DockerRunner implements ContainerRunner {
   readonly engine = "docker" as const;
-  constructor(private readonly docker: DockerClient = new Docker()) {}
+  constructor(private readonly docker: DockerClient = new Docker() as DockerClient) {}
 
   /** Pulls the image when the daemon does not have it. */
   private async ensureImage(ref: string): Promise<void> {

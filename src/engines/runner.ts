@@ -1,10 +1,8 @@
 /**
- * The small interface the scheduler runs containers through, and the one factory that picks the
- * engine. A container gets exactly what the spec says: user, read-only root, tmpfs /tmp, no
- * network, the given bind mounts and limits.
+ * The small interface the local runner (src/run/) runs containers through; factory.ts picks the
+ * implementation. A container gets exactly what the spec says: user, read-only root, tmpfs /tmp,
+ * no network, the given bind mounts and limits.
  */
-import { DockerRunner } from "./docker.js";
-import { PodmanRunner } from "./podman.js";
 
 /** A host folder or file mounted into the container. */
 export interface Bind {
@@ -59,14 +57,4 @@ export interface RunControl {
 export interface ContainerRunner {
   readonly engine: "docker" | "podman";
   run(spec: ContainerSpec, control: RunControl): Promise<ContainerResult>;
-}
-
-/** Engines `nbbuild run` can use. */
-export type EngineName = ContainerRunner["engine"];
-
-/** The one place that turns `--engine` into a ContainerRunner. */
-export function makeContainerRunner(engine: string): ContainerRunner {
-  if (engine === "docker") return new DockerRunner();
-  if (engine === "podman") return new PodmanRunner();
-  throw new Error(`unknown engine "${engine}" (docker or podman)`);
 }
