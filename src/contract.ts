@@ -24,11 +24,11 @@ export const STEP_COMMAND = ["python3", "-u", RUNNER_PATH] as const;
 export const METRICS_ARTIFACT = "nbbuild_metrics"; // system.Metrics, filled via ExecutorOutput
 export const REPORT_ARTIFACT = "nbbuild_report"; // system.HTML, the per-step report
 export const FILES_ARTIFACT = "nbbuild_files"; // system.Artifact, a folder of declared output files
-/** Input name under which a consumer receives `FILES_ARTIFACT` of step `producer`. */
 /** Outputs made from `mlpipeline-ui-metadata.json` when Step.uiOutputs is set. */
 export const UI_MARKDOWN_ARTIFACT = "nbbuild_ui_markdown"; // system.Markdown
 export const UI_HTML_ARTIFACT = "nbbuild_ui_html"; // system.HTML (web-app output)
 export const UI_CONFUSION_ARTIFACT = "nbbuild_ui_confusion"; // system.ClassificationMetrics
+/** Input name under which a consumer receives `FILES_ARTIFACT` of step `producer`. */
 export const filesInputName = (producer: string) => `nbbuild_files_${producer}`;
 
 /**
@@ -51,29 +51,73 @@ export const inputArtifactPath = (n: string) => `{{$.inputs.artifacts['${n}'].pa
 export const outputArtifactPath = (n: string) => `{{$.outputs.artifacts['${n}'].path}}`;
 export const EXECUTOR_INPUT = "{{$}}";
 
-/** Builds the runner's argument list for a step (the one place the argument order lives). */
-export function runnerArgs(step: {
+/** The runner flag that receives an artifact's path; `--input`/`--output` take NAME=PATH. */
+export type RunnerFlag =
+  | "--input" | "--output" | "--files-input" | "--files-output" | "--report" | "--metrics" | "--ui-markdown" | "--ui-html" | "--ui-confusion";
+
+/** One artifact of a step's component: its key, KFP type and runner flag; inputs name their producer. */
+export interface StepArtifact {
+  direction: "in" | "out";
+  name: string;
+  /** KFP artifact type (schemaTitle). */
+  type: string;
+  flag: RunnerFlag;
+  /** Inputs only: the producing step and its output key. */
+  from?: { step: string; key: string };
+}
+
+/** The one statement of a step's inputs and outputs, in runner-argument order. */
+export interface StepIo {
   parameters: string[];
-  inputs: { name: string }[];
+  artifacts: StepArtifact[];
+}
+
+/** What stepIo needs of a step (a Plan Step fits). */
+export interface StepIoSource {
+  parameters: string[];
+  inputs: { name: string; from: string }[];
   outputs: string[];
   fileInputs: { from: string }[];
   fileOutputs: string[];
   metrics: string[];
   report: boolean;
   uiOutputs: boolean;
-}): string[] {
-  const args: string[] = ["--executor-input", EXECUTOR_INPUT];
-  for (const p of step.parameters) args.push("--param", `${p}=${paramPlaceholder(p)}`);
-  for (const i of step.inputs) args.push("--input", `${i.name}=${inputArtifactPath(i.name)}`);
-  for (const o of step.outputs) args.push("--output", `${o}=${outputArtifactPath(o)}`);
-  for (const f of step.fileInputs) args.push("--files-input", inputArtifactPath(filesInputName(f.from)));
-  if (step.fileOutputs.length) args.push("--files-output", outputArtifactPath(FILES_ARTIFACT));
-  if (step.report) args.push("--report", outputArtifactPath(REPORT_ARTIFACT));
-  if (step.metrics.length || step.uiOutputs) args.push("--metrics", outputArtifactPath(METRICS_ARTIFACT));
+}
+
+/**
+ * Which parameters and artifacts a step has: the KFP component definitions, the Argo templates,
+ * the runner arguments and the names the runner fills via ExecutorOutput all derive from this.
+ */
+export function stepIo(step: StepIoSource): StepIo {
+  const out = (name: string, type: string, flag: RunnerFlag): StepArtifact => ({ direction: "out", name, type, flag });
+  const artifacts: StepArtifact[] = [
+    ...step.inputs.map((i): StepArtifact => ({ direction: "in", name: i.name, type: "system.Artifact", flag: "--input", from: { step: i.from, key: i.name } })),
+    ...step.outputs.map((o) => out(o, "system.Artifact", "--output")),
+    ...step.fileInputs.map((f): StepArtifact => ({
+      direction: "in", name: filesInputName(f.from), type: "system.Artifact", flag: "--files-input", from: { step: f.from, key: FILES_ARTIFACT },
+    })),
+  ];
+  if (step.fileOutputs.length) artifacts.push(out(FILES_ARTIFACT, "system.Artifact", "--files-output"));
+  if (step.report) artifacts.push(out(REPORT_ARTIFACT, "system.HTML", "--report"));
+  if (step.metrics.length || step.uiOutputs) artifacts.push(out(METRICS_ARTIFACT, "system.Metrics", "--metrics"));
   if (step.uiOutputs) {
-    args.push("--ui-markdown", outputArtifactPath(UI_MARKDOWN_ARTIFACT));
-    args.push("--ui-html", outputArtifactPath(UI_HTML_ARTIFACT));
-    args.push("--ui-confusion", outputArtifactPath(UI_CONFUSION_ARTIFACT));
+    artifacts.push(
+      out(UI_MARKDOWN_ARTIFACT, "system.Markdown", "--ui-markdown"),
+      out(UI_HTML_ARTIFACT, "system.HTML", "--ui-html"),
+      out(UI_CONFUSION_ARTIFACT, "system.ClassificationMetrics", "--ui-confusion"),
+    );
+  }
+  return { parameters: [...step.parameters], artifacts };
+}
+
+/** Builds the runner's argument list for a step (the one place the argument order lives). */
+export function runnerArgs(step: StepIoSource): string[] {
+  const io = stepIo(step);
+  const args: string[] = ["--executor-input", EXECUTOR_INPUT];
+  for (const p of io.parameters) args.push("--param", `${p}=${paramPlaceholder(p)}`);
+  for (const a of io.artifacts) {
+    const where = a.direction === "in" ? inputArtifactPath(a.name) : outputArtifactPath(a.name);
+    args.push(a.flag, a.flag === "--input" || a.flag === "--output" ? `${a.name}=${where}` : where);
   }
   return args;
 }

@@ -8,8 +8,7 @@
  */
 import type { BuildRecord } from "../images/record-types.js";
 import {
-  EXECUTOR_INPUT, FILES_ARTIFACT, METRICS_ARTIFACT, REPORT_ARTIFACT, STEP_COMMAND, UI_CONFUSION_ARTIFACT, UI_HTML_ARTIFACT,
-  UI_MARKDOWN_ARTIFACT, filesInputName, inputArtifactPath, outputArtifactPath, paramPlaceholder, runnerArgs,
+  EXECUTOR_INPUT, STEP_COMMAND, inputArtifactPath, outputArtifactPath, paramPlaceholder, runnerArgs, stepIo, type StepArtifact,
 } from "../contract.js";
 import { NbbuildError } from "../errors.js";
 import type { Plan, Step } from "../plan/types.js";
@@ -38,25 +37,8 @@ type Obj = Record<string, unknown>;
 const DAG_TEMPLATE = "main";
 const stepTemplate = (step: string) => `step-${k8sName(step)}`;
 
-/** Output artifacts a step declares (name → KFP artifact type), in runner-argument order. */
-function stepOutputs(step: Step): [string, string][] {
-  const outs: [string, string][] = step.outputs.map((o) => [o, "system.Artifact"]);
-  if (step.fileOutputs.length) outs.push([FILES_ARTIFACT, "system.Artifact"]);
-  if (step.report) outs.push([REPORT_ARTIFACT, "system.HTML"]);
-  if (step.metrics.length || step.uiOutputs) outs.push([METRICS_ARTIFACT, "system.Metrics"]);
-  if (step.uiOutputs) {
-    outs.push([UI_MARKDOWN_ARTIFACT, "system.Markdown"], [UI_HTML_ARTIFACT, "system.HTML"], [UI_CONFUSION_ARTIFACT, "system.ClassificationMetrics"]);
-  }
-  return outs;
-}
-
-/** Input artifacts of a step: [name, producer step, producer's output key]. */
-function stepInputs(step: Step): [string, string, string][] {
-  return [
-    ...step.inputs.map((i): [string, string, string] => [i.name, i.from, i.name]),
-    ...step.fileInputs.map((f): [string, string, string] => [filesInputName(f.from), f.from, FILES_ARTIFACT]),
-  ];
-}
+/** Input (or output) artifacts of a step, in runner-argument order. */
+const stepArtifacts = (step: Step, direction: StepArtifact["direction"]) => stepIo(step).artifacts.filter((a) => a.direction === direction);
 
 /** The ExecutorInput JSON the runner receives in place of `{{$}}` (artifacts by local path URI). */
 export function argoExecutorInput(step: Step): string {
@@ -65,10 +47,10 @@ export function argoExecutorInput(step: Step): string {
   });
   const doc = {
     inputs: {
-      artifacts: Object.fromEntries(stepInputs(step).map(([n]) => [n, art(n, "system.Artifact", argoInputPath(n))])),
+      artifacts: Object.fromEntries(stepArtifacts(step, "in").map((a) => [a.name, art(a.name, a.type, argoInputPath(a.name))])),
     },
     outputs: {
-      artifacts: Object.fromEntries(stepOutputs(step).map(([n, t]) => [n, art(n, t, argoOutputPath(n))])),
+      artifacts: Object.fromEntries(stepArtifacts(step, "out").map((a) => [a.name, art(a.name, a.type, argoOutputPath(a.name))])),
       outputFile: ARGO_OUTPUT_FILE,
     },
   };
@@ -79,8 +61,8 @@ export function argoExecutorInput(step: Step): string {
 export function argoArgs(step: Step): string[] {
   const swaps = new Map<string, string>([[EXECUTOR_INPUT, argoExecutorInput(step)]]);
   for (const p of step.parameters) swaps.set(paramPlaceholder(p), `{{inputs.parameters.${p}}}`);
-  for (const [n] of stepInputs(step)) swaps.set(inputArtifactPath(n), argoInputPath(n));
-  for (const [n] of stepOutputs(step)) swaps.set(outputArtifactPath(n), argoOutputPath(n));
+  for (const { name } of stepArtifacts(step, "in")) swaps.set(inputArtifactPath(name), argoInputPath(name));
+  for (const { name } of stepArtifacts(step, "out")) swaps.set(outputArtifactPath(name), argoOutputPath(name));
   return runnerArgs(step).map((a) => {
     if (swaps.has(a)) return swaps.get(a)!;
     let out = a;
@@ -117,11 +99,11 @@ function containerTemplate(step: Step, image: string): Obj {
     ...(mounts.length ? { volumeMounts: mounts } : {}),
     ...(Object.keys(resources).length ? { resources } : {}),
   };
-  const ins = stepInputs(step);
-  const outs = stepOutputs(step);
+  const ins = stepArtifacts(step, "in");
+  const outs = stepArtifacts(step, "out");
   const inputs: Obj = {};
   if (step.parameters.length) inputs.parameters = step.parameters.map((name) => ({ name }));
-  if (ins.length) inputs.artifacts = ins.map(([name]) => ({ name, path: argoInputPath(name) }));
+  if (ins.length) inputs.artifacts = ins.map(({ name }) => ({ name, path: argoInputPath(name) }));
   const meta: Obj = {};
   if (Object.keys(step.labels).length) meta.labels = { ...step.labels };
   if (Object.keys(step.annotations).length) meta.annotations = { ...step.annotations };
@@ -129,7 +111,7 @@ function containerTemplate(step: Step, image: string): Obj {
     name: stepTemplate(step.name),
     ...(Object.keys(meta).length ? { metadata: meta } : {}),
     ...(Object.keys(inputs).length ? { inputs } : {}),
-    ...(outs.length ? { outputs: { artifacts: outs.map(([name]) => ({ name, path: argoOutputPath(name) })) } } : {}),
+    ...(outs.length ? { outputs: { artifacts: outs.map(({ name }) => ({ name, path: argoOutputPath(name) })) } } : {}),
     container,
     ...(volumes.length ? { volumes } : {}),
     ...(step.tolerations.length
@@ -140,11 +122,11 @@ function containerTemplate(step: Step, image: string): Obj {
 
 /** The DAG task of one step: dependencies and argument wiring. */
 function dagTask(step: Step): Obj {
-  const deps = [...new Set([...step.after, ...step.inputs.map((i) => i.from), ...step.fileInputs.map((f) => f.from)].map(taskName))].sort();
+  const ins = stepArtifacts(step, "in");
+  const deps = [...new Set([...step.after, ...ins.map((a) => a.from!.step)].map(taskName))].sort();
   const args: Obj = {};
   if (step.parameters.length) args.parameters = step.parameters.map((p) => ({ name: p, value: `{{workflow.parameters.${p}}}` }));
-  const ins = stepInputs(step);
-  if (ins.length) args.artifacts = ins.map(([name, from, key]) => ({ name, from: `{{tasks.${taskName(from)}.outputs.artifacts.${key}}}` }));
+  if (ins.length) args.artifacts = ins.map(({ name, from }) => ({ name, from: `{{tasks.${taskName(from!.step)}.outputs.artifacts.${from!.key}}}` }));
   return {
     name: taskName(step.name),
     template: stepTemplate(step.name),

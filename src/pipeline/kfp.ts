@@ -4,17 +4,7 @@
  * name. Pure: returns plain objects; yaml.ts writes them, validate-kfp.ts checks them.
  */
 import type { BuildRecord } from "../images/record-types.js";
-import {
-  FILES_ARTIFACT,
-  METRICS_ARTIFACT,
-  REPORT_ARTIFACT,
-  STEP_COMMAND,
-  UI_CONFUSION_ARTIFACT,
-  UI_HTML_ARTIFACT,
-  UI_MARKDOWN_ARTIFACT,
-  filesInputName,
-  runnerArgs,
-} from "../contract.js";
+import { STEP_COMMAND, runnerArgs, stepIo, type StepArtifact } from "../contract.js";
 import { NbbuildError, type Problem } from "../errors.js";
 import type { Plan, Step } from "../plan/types.js";
 import { VERSION } from "../version.js";
@@ -50,6 +40,9 @@ export interface KfpOptions {
 
 const artifact = (schemaTitle: string): ArtifactDef => ({ artifactType: { schemaTitle, schemaVersion: "0.0.1" } });
 
+const artifacts = (arts: StepArtifact[]): Record<string, ArtifactDef> =>
+  Object.fromEntries(arts.map((a) => [a.name, { artifactType: { schemaTitle: a.type, schemaVersion: "0.0.1" } }]));
+
 /** Component input definitions of a step: typed parameters, variables and file sets as artifacts. */
 function inputDefinitions(plan: Plan, step: Step): InputDefinitions | undefined {
   const defs: InputDefinitions = {};
@@ -60,26 +53,15 @@ function inputDefinitions(plan: Plan, step: Step): InputDefinitions | undefined 
       defs.parameters[p] = { parameterType: param.type };
     }
   }
-  const arts: Record<string, ArtifactDef> = {};
-  for (const i of step.inputs) arts[i.name] = artifact("system.Artifact");
-  for (const f of step.fileInputs) arts[filesInputName(f.from)] = artifact("system.Artifact");
-  if (Object.keys(arts).length) defs.artifacts = arts;
+  const ins = stepIo(step).artifacts.filter((a) => a.direction === "in");
+  if (ins.length) defs.artifacts = artifacts(ins);
   return Object.keys(defs).length ? defs : undefined;
 }
 
 /** Component output definitions: variables, files, report, metrics and Elyra UI outputs. */
 function outputDefinitions(step: Step): OutputDefinitions | undefined {
-  const arts: Record<string, ArtifactDef> = {};
-  for (const o of step.outputs) arts[o] = artifact("system.Artifact");
-  if (step.fileOutputs.length) arts[FILES_ARTIFACT] = artifact("system.Artifact");
-  if (step.report) arts[REPORT_ARTIFACT] = artifact("system.HTML");
-  if (step.metrics.length || step.uiOutputs) arts[METRICS_ARTIFACT] = artifact("system.Metrics");
-  if (step.uiOutputs) {
-    arts[UI_MARKDOWN_ARTIFACT] = artifact("system.Markdown");
-    arts[UI_HTML_ARTIFACT] = artifact("system.HTML");
-    arts[UI_CONFUSION_ARTIFACT] = artifact("system.ClassificationMetrics");
-  }
-  return Object.keys(arts).length ? { artifacts: arts } : undefined;
+  const outs = stepIo(step).artifacts.filter((a) => a.direction === "out");
+  return outs.length ? { artifacts: artifacts(outs) } : undefined;
 }
 
 /** The root DAG task of a step: wiring of parameters and artifacts, dependencies, caching. */
@@ -89,27 +71,16 @@ function task(step: Step): TaskSpec {
     componentRef: { name: componentName(step.name) },
     cachingOptions: step.cache ? { enableCache: true } : {},
   };
-  const deps = new Set<string>([
-    ...step.after,
-    ...step.inputs.map((i) => i.from),
-    ...step.fileInputs.map((f) => f.from),
-  ].map(taskName));
+  const ins = stepIo(step).artifacts.filter((a) => a.direction === "in");
+  const deps = new Set<string>([...step.after, ...ins.map((a) => a.from!.step)].map(taskName));
   if (deps.size) t.dependentTasks = [...deps].sort();
   const inputs: NonNullable<TaskSpec["inputs"]> = {};
   if (step.parameters.length) {
     inputs.parameters = {};
     for (const p of step.parameters) inputs.parameters[p] = { componentInputParameter: p };
   }
-  if (step.inputs.length || step.fileInputs.length) {
-    inputs.artifacts = {};
-    for (const i of step.inputs) {
-      inputs.artifacts[i.name] = { taskOutputArtifact: { producerTask: taskName(i.from), outputArtifactKey: i.name } };
-    }
-    for (const f of step.fileInputs) {
-      inputs.artifacts[filesInputName(f.from)] = {
-        taskOutputArtifact: { producerTask: taskName(f.from), outputArtifactKey: FILES_ARTIFACT },
-      };
-    }
+  if (ins.length) {
+    inputs.artifacts = Object.fromEntries(ins.map((a) => [a.name, { taskOutputArtifact: { producerTask: taskName(a.from!.step), outputArtifactKey: a.from!.key } }]));
   }
   if (Object.keys(inputs).length) t.inputs = inputs;
   return t;

@@ -5,6 +5,7 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import Handlebars from "handlebars";
+import { stepIo } from "../contract.js";
 import type { Plan, Step } from "../plan/types.js";
 import { PACKAGE_ROOT, VERSION } from "../version.js";
 
@@ -67,6 +68,10 @@ export function stepDescription(plan: Plan, step: Step): { [key: string]: PyValu
     fileOutputs: [...step.fileOutputs],
     uiOutputs: step.uiOutputs,
     report: step.report,
+    // Names of the outputs the runner fills itself (metrics, confusion matrix), by runner flag.
+    outputArtifacts: Object.fromEntries(
+      stepIo(step).artifacts.filter((a) => a.direction === "out" && a.flag !== "--output").map((a) => [a.flag.slice(2), a.name]),
+    ),
   };
 }
 

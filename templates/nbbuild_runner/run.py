@@ -19,7 +19,7 @@ from .metrics import metric_value, write_executor_output
 from .pickling import collect_defs
 from .report import render_report
 from .serialize import load_variable, save_outputs
-from .state import METRICS_ARTIFACT, UI_CONFUSION_ARTIFACT, Run, StepFailure
+from .state import Run, StepFailure
 from .streams import _Tee, sync_stdout
 from .ui_outputs import read_ui_files
 from .values import qualified_type
@@ -119,11 +119,13 @@ def main(argv):
             ui_metrics, markdown, web, confusion = read_ui_files(work)
             for k, v in ui_metrics.items():
                 metrics.setdefault(k, v)
+        # Artifact names come from the step module (src/contract.ts stepIo), keyed by runner flag.
+        names = step.get("outputArtifacts") or {}
         artifacts = {}
-        if step.get("metrics") or step.get("uiOutputs") or args.metrics:
-            artifacts[METRICS_ARTIFACT] = metrics
-        if confusion is not None:
-            artifacts[UI_CONFUSION_ARTIFACT] = {"confusionMatrix": confusion}
+        if "metrics" in names:
+            artifacts[names["metrics"]] = metrics
+        if confusion is not None and "ui-confusion" in names:
+            artifacts[names["ui-confusion"]] = {"confusionMatrix": confusion}
         write_executor_output(executor_input, artifacts)
         if args.metrics:
             _write_text(args.metrics, json.dumps(metrics, sort_keys=True))

@@ -6,8 +6,6 @@ import sys
 
 PICKLE_PROTOCOL = min(5, pickle.HIGHEST_PROTOCOL)
 REPORT_TEXT_LIMIT = 2_000_000  # characters of printed output kept for the report
-METRICS_ARTIFACT = "nbbuild_metrics"
-UI_CONFUSION_ARTIFACT = "nbbuild_ui_confusion"
 INLINE_BACKEND = "_nbbuild_inline"
 
 
