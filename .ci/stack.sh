@@ -58,7 +58,8 @@ mirror=$(grep -hoE '^URIs: *http[^ ]+' /etc/apt/sources.list.d/*.sources 2>/dev/
 [ -n "$mirror" ] || mirror=$(grep -hoE '^deb +http[^ ]+' /etc/apt/sources.list 2>/dev/null | head -1 | awk '{print $2}')
 [ -n "$mirror" ] || mirror=http://deb.debian.org/debian
 
-key=$(printf '%s|%s|%s|v2' "$SUITE" "$BASE_PACKAGES" "$mirror" | sha256sum | cut -c1-16)
+# v3: `/` is 0755 (v2 images had a 0700 root).
+key=$(printf '%s|%s|%s|v3' "$SUITE" "$BASE_PACKAGES" "$mirror" | sha256sum | cut -c1-16)
 BASE_LOCAL="nbbuild-base/python:$SUITE-$key"
 BASE_REMOTE="$REGISTRY_ADDR/nbbuild/python:$SUITE-$key"
 tarball="$CACHE_DIR/base-$key.tar"
@@ -71,6 +72,9 @@ if ! "$DOCKER" image inspect "$BASE_LOCAL" >/dev/null 2>&1; then
     debootstrap --variant=minbase --include="$BASE_PACKAGES" "$SUITE" "$root" "$mirror" >&2
     # Slim it: apt lists and caches are not needed at run time.
     rm -rf "$root"/var/cache/apt/archives/*.deb "$root"/var/lib/apt/lists/* "$root"/usr/share/doc/* "$root"/usr/share/man/*
+    # mktemp -d made the rootfs folder 0700, and tar records it as the image's `/`: every non-root
+    # process (buildah RUN as USER 1001, OpenShift's assemble) would fail to exec /bin/sh.
+    chmod 0755 "$root"
     tar --numeric-owner -C "$root" -cf "$tarball.tmp" .
     mv "$tarball.tmp" "$tarball"
     rm -rf "$root"
