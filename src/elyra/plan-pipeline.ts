@@ -5,6 +5,7 @@
  */
 import fs from "node:fs";
 import path from "node:path";
+import { readInputFile } from "../io/read-input.js";
 import { NbbuildError, type Problem } from "../errors.js";
 import { PLAN_SCHEMA_VERSION, type Diagnostic, type Metric, type Parameter, type Plan, type PlanOptions, type Step } from "../plan/types.js";
 import { planNotebook } from "../notebook/compile.js";
@@ -30,7 +31,7 @@ export async function planElyraPipelineWith(file: string, options: PlanOptions, 
   const root = path.dirname(abs);
   const rel = path.basename(abs);
   if (!fs.existsSync(abs)) throw NbbuildError.at({ file: rel }, `pipeline file not found: ${abs}`, "check the path of the .pipeline file");
-  const doc = readPipelineDoc(fs.readFileSync(abs, "utf8"), rel);
+  const doc = readPipelineDoc(await readInputFile(abs, rel, "pipeline file", ".pipeline"), rel);
 
   const problems: Problem[] = [];
   const atPipeline: Report = (message, fix) => problems.push({ location: { file: rel }, message, fix });

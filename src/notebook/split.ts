@@ -8,7 +8,7 @@ import type { Location, Problem } from "../errors.js";
 import type { CellRef } from "../plan/types.js";
 import { rewriteMagics } from "./magics.js";
 import type { NbCell, Notebook } from "./read.js";
-import { emptyConfig, mergeConfig, parseCellTags, type CellTags, type StepConfig } from "./tags.js";
+import { emptyConfig, mergeConfig, parseCellTags, placesCell, type CellTags, type StepConfig } from "./tags.js";
 
 /** A code cell as it will run: rewritten source plus the requirements its magics declared. */
 export interface CodeCell {
@@ -62,6 +62,17 @@ export function stepNameFromStem(stem: string): string {
   return s;
 }
 
+/** A notebook that would become a pipeline with no task (which every KFP backend rejects). */
+function noStepsProblem(nb: Notebook, codeCells: number): Problem {
+  return {
+    location: { file: nb.file },
+    message: codeCells
+      ? `the notebook has nothing to run: ${codeCells === 1 ? "its only code cell is" : `all ${codeCells} code cells are`} tagged skip, so the pipeline would have no step`
+      : `the notebook has nothing to run: it has no code cells${nb.cells.length ? ` (only ${nb.cells.length} markdown/raw cell${nb.cells.length === 1 ? "" : "s"})` : ""}, so the pipeline would have no step`,
+    fix: codeCells ? "remove the skip tag from the cells that should run" : "add the code cells to run (or point nbbuild at the notebook that has them)",
+  };
+}
+
 const hasCode = (src: string) => src.split("\n").some((l) => l.trim() && !l.trim().startsWith("#"));
 
 /** Groups a notebook's code cells by Kale's rules; problems are appended, never thrown. */
@@ -75,13 +86,13 @@ export function splitNotebook(nb: Notebook, stem: string, problems: Problem[]): 
   };
 
   // A notebook without any tag (other than skip) is one step named after the file.
-  if (!code.some((c) => c.tags.some((t) => t !== "skip"))) {
+  if (!code.some((c) => c.tags.some(placesCell))) {
     const name = stepNameFromStem(stem);
-    const kept = code.filter((c) => !c.tags.includes("skip"));
+    const kept = code.filter((c) => !c.tags.some((t) => typeof t === "string" && t.trim() === "skip"));
     if (kept.length) {
       out.steps.push({ name, cells: kept.map(rewrite), prev: [], config: emptyConfig(), first: kept[0]! });
       out.units.push({ kind: "step", name });
-    }
+    } else problems.push(noStepsProblem(nb, code.length));
     return out;
   }
 

@@ -84,10 +84,23 @@ function applyConfigTag(kind: string, rest: string[], tag: string, config: StepC
   }
 }
 
+/**
+ * An empty `block:` / `step:` tag (Kale's JupyterLab extension writes `block:` when no name was
+ * chosen): Kale's nbprocessor reads it as no step name, so the cell continues the previous block.
+ */
+export const isEmptyStepTag = (tag: unknown): boolean => typeof tag === "string" && /^(block|step):\s*$/.test(tag.trim());
+
+/** A tag that gives the cell a place of its own (not `skip`, not an empty `block:`). */
+export const placesCell = (tag: unknown): boolean => !(typeof tag === "string" && tag.trim() === "skip") && !isEmptyStepTag(tag);
+
 /** Parses the tags of one code cell; problems are appended, never thrown. */
 export function parseCellTags(tags: unknown[], loc: Location, problems: Problem[]): CellTags {
+  // Kale stops reading a cell's tags at `skip`: the cell is left out whatever else it carries.
+  if (tags.some((t) => typeof t === "string" && t.trim() === "skip")) return { special: "skip", prev: [], config: emptyConfig(), tagged: true };
   const out: CellTags = { prev: [], config: emptyConfig(), tagged: tags.length > 0 };
   const bad = (message: string, fix?: string) => problems.push({ location: loc, message, fix });
+  // With an empty block: tag the cell continues the previous step, and Kale drops its prev:/settings tags.
+  const continues = tags.some(isEmptyStepTag);
   const steps: string[] = [];
   const specials: string[] = [];
   let configTags = 0;
@@ -104,6 +117,7 @@ export function parseCellTags(tags: unknown[], loc: Location, problems: Problem[
     const [kind = "", ...rest] = tag.split(":");
     if (kind === "step" || kind === "block") {
       const name = rest.join(":");
+      if (!name.trim()) continue;
       if (!STEP_NAME.test(name)) {
         bad(`invalid step name ${JSON.stringify(name)} in tag ${JSON.stringify(tag)}`, "a step name matches [_a-z][_a-z0-9]* (lowercase letters, digits, _; not starting with a digit)");
       } else if (!steps.includes(name)) steps.push(name);
@@ -134,6 +148,11 @@ export function parseCellTags(tags: unknown[], loc: Location, problems: Problem[
   if (roles.length > 1) bad(`the cell has conflicting roles (${roles.join(", ")})`, "give each cell one of: a step name, imports, functions, pipeline-parameters, pipeline-metrics, skip, notebook:NAME");
   out.special = specials[0] as SpecialTag | undefined;
   out.step = steps[0];
+  if (continues && !out.step) {
+    out.prev = [];
+    out.config = emptyConfig();
+    configTags = 0;
+  }
   if (out.prev.length && !out.step) bad("prev: tag on a cell without a step:/block: tag", "add step:NAME to the cell, or remove the prev: tags");
   if (configTags && !out.step) bad("step settings (limit/label/annotation/image/cache/report/secret) on a cell without a step:/block: tag", "move the tags to the step's first cell");
   return out;
