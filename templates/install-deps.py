@@ -1,8 +1,10 @@
 """nbbuild build-time installer: installs the requirements the base image does not satisfy.
 
-Usage: install.py REQUIREMENTS_JSON APP_ROOT
+Usage: install.py REQUIREMENTS_JSON APP_ROOT EXPORT_DIR
 REQUIREMENTS_JSON holds {"requirements": [lines], "imports": [{"module", "distribution"}]}.
-Creates APP_ROOT/{src,nbbuild,deps} and installs into APP_ROOT/deps.
+Creates APP_ROOT/{src,nbbuild,deps}, installs into APP_ROOT/deps, then moves APP_ROOT into
+EXPORT_DIR, so the final stage copies APP_ROOT itself with its mode (0775: group 0 may create files
+in it), not only its contents.
 Pip settings arrive as NBBUILD_PIP_* build args and are handed to pip through its environment,
 never written to a file. The installed tree is made group-0 writable (g=u), without setuid bits.
 """
@@ -118,6 +120,8 @@ def main():
     with open(os.path.join(target, ".nbbuild-installed.json"), "w") as f:
         json.dump({"installed": [CREDENTIALS.sub(r"\1", n) for n in need]}, f)
     fix_permissions(app_root)
+    os.makedirs(sys.argv[3], exist_ok=True)
+    shutil.move(app_root, os.path.join(sys.argv[3], os.path.basename(app_root)))
 
 
 if __name__ == "__main__":

@@ -1,7 +1,7 @@
-import { writeFile } from "node:fs/promises";
 import type { Command } from "commander";
 import { renderGraph, toMermaid } from "../plan/graph.js";
 import { loadPlan } from "../plan/load.js";
+import { writeOwnOutput } from "../io/own-outputs.js";
 
 /** Registers `nbbuild graph`: draws the step DAG as Mermaid, SVG or HTML. */
 export function register(program: Command): void {
@@ -17,7 +17,7 @@ export function register(program: Command): void {
         return;
       }
       const text = renderGraph(plan, opts.output);
-      await writeFile(opts.output, text);
+      writeOwnOutput(plan.root, opts.output, text);
       process.stderr.write(`wrote ${opts.output} (${plan.steps.length} steps)\n`);
     });
 }

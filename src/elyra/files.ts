@@ -77,15 +77,13 @@ export function matchDependencies(
     const abs = rel ? path.join(dir, rel) : dir;
     for (const name of fs.readdirSync(abs).sort()) {
       const childRel = rel ? `${rel}/${name}` : name;
-      let stat: fs.Stats;
-      try {
-        stat = fs.statSync(path.join(abs, name)); // follows symlinks, as Elyra's archive does
-      } catch {
-        continue; // a dangling link
-      }
+      // Unlike Elyra's archive, never walk through a link: a linked folder may lead out of the
+      // node's folder. A matched link is listed as itself; the folder reader keeps it as a link
+      // when it stays inside, and leaves it out (with a warning) when it does not.
+      const stat = fs.lstatSync(path.join(abs, name));
       if (stat.isDirectory()) {
         if (dirWanted(childRel)) walk(childRel);
-      } else if (stat.isFile() && fileWanted(childRel)) files.push(childRel);
+      } else if ((stat.isFile() || stat.isSymbolicLink()) && fileWanted(childRel)) files.push(childRel);
     }
   };
   walk("");

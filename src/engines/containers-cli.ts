@@ -1,4 +1,4 @@
-import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { chmod, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { execa } from "execa";
@@ -27,6 +27,10 @@ export async function writeContextDir(context: BuildContextFiles, root = tmpdir(
     for (const f of context.files) {
       const abs = path.join(dir, ...f.path.split("/"));
       await mkdir(path.dirname(abs), { recursive: true, mode: 0o775 });
+      if (f.linkTarget !== undefined) {
+        await symlink(f.linkTarget, abs);
+        continue;
+      }
       await writeFile(abs, f.data);
       await chmod(abs, f.mode);
     }

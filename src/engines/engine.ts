@@ -11,6 +11,8 @@ export interface ContextFile {
   data: Buffer;
   /** Permission bits (e.g. 0o664); group bits equal user bits so group 0 can write. */
   mode: number;
+  /** Set for a symbolic link: its (relative) target; `data` is then empty. */
+  linkTarget?: string;
 }
 
 /** A complete build context: its files, and which one is the Containerfile. */

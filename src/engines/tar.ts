@@ -22,7 +22,8 @@ export function tarContext(files: ContextFile[]): Pack {
     p.entry({ name: `${d}/`, type: "directory", mode: 0o775, mtime: EPOCH, uid: 0, gid: 0 });
   }
   for (const f of sorted) {
-    p.entry({ name: f.path, type: "file", mode: f.mode, mtime: EPOCH, uid: 0, gid: 0, size: f.data.length }, f.data);
+    if (f.linkTarget !== undefined) p.entry({ name: f.path, type: "symlink", linkname: f.linkTarget, mode: 0o777, mtime: EPOCH, uid: 0, gid: 0 });
+    else p.entry({ name: f.path, type: "file", mode: f.mode, mtime: EPOCH, uid: 0, gid: 0, size: f.data.length }, f.data);
   }
   p.finalize();
   return p;

@@ -4,7 +4,7 @@
  * consume. Credentials never reach the folder: pip settings travel as build args read from the
  * environment by the generated build.sh.
  */
-import { chmodSync, existsSync, readdirSync, renameSync, rmSync, utimesSync } from "node:fs";
+import { chmodSync, existsSync, lutimesSync, readdirSync, renameSync, rmSync, utimesSync } from "node:fs";
 import { readdir } from "node:fs/promises";
 import path from "node:path";
 import type { BuildContextFiles, Builder, ContextFile } from "../engines/engine.js";
@@ -86,7 +86,8 @@ function buildScript(m: StepContextManifest, publicArgs: Record<string, string>)
 
 /** Sets every entry's mtime to the Unix epoch, as the docker engine's streamed tar does. */
 async function zeroTimes(dir: string): Promise<void> {
-  for (const e of await readdir(dir, { withFileTypes: true, recursive: true })) utimesSync(path.join(e.parentPath, e.name), 0, 0);
+  // lutimes: a symbolic link's own time, never its target's.
+  for (const e of await readdir(dir, { withFileTypes: true, recursive: true })) lutimesSync(path.join(e.parentPath, e.name), 0, 0);
   utimesSync(dir, 0, 0);
 }
 
@@ -149,7 +150,9 @@ export async function writeStepContext(plan: Plan, stepName: string, out: string
   const target = path.resolve(out);
   const fresh = await writeContextDir({ files, containerfile: CONTEXT_MANIFEST }, path.dirname(target));
   try {
-    chmodSync(fresh, 0o775); // mkdtemp made it 0700; the context is as readable as its files
+    // mkdtemp made it 0700; the context is as readable as its files: a private file (one the
+    // owner kept from others, re-included by .nbbuildignore) keeps the whole folder private.
+    chmodSync(fresh, files.some((f) => f.linkTarget === undefined && !(f.mode & 0o004)) ? 0o700 : 0o775);
     await zeroTimes(fresh);
     swapIn(fresh, target);
   } catch (err) {

@@ -8,7 +8,7 @@ import type { BuildRecord } from "../images/record-types.js";
 import { NbbuildError } from "../errors.js";
 import { loadPlan } from "../plan/load.js";
 import type { Plan } from "../plan/types.js";
-import { writeFileAtomic } from "../io/atomic.js";
+import { writeOwnOutput } from "../io/own-outputs.js";
 import { toArgoWorkflow } from "./argo.js";
 import { DEFAULT_KFP_VERSION, toKfpIr } from "./kfp.js";
 import { assertValidArgo } from "./validate-argo.js";
@@ -84,6 +84,6 @@ export async function writePipelineFile(file: string, opts: PipelineFileOptions)
   const out = path.resolve(opts.output ?? defaultOutput(plan, opts.format));
   const { text, warnings } = renderPipeline(plan, record, opts, out);
   for (const w of warnings) opts.onWarning?.(w);
-  writeFileAtomic(out, text);
+  writeOwnOutput(plan.root, out, text); // remembered, so the folder image leaves it out
   return { path: out, steps: plan.steps.length };
 }

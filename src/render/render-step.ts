@@ -5,7 +5,7 @@ import * as contract from "../contract.js";
 import { NbbuildError } from "../errors.js";
 import type { Diagnostic, Plan, Step } from "../plan/types.js";
 import { VERSION } from "../version.js";
-import { FOLDER_WARN_BYTES, listFolder, type FolderFile } from "./folder.js";
+import { describeSkipped, FOLDER_WARN_BYTES, listFolder, type FolderFile } from "./folder.js";
 import { hashJson, sha256 } from "./hash.js";
 import { isUrl, pipBuildArgs, publicPipOptions } from "./pip.js";
 import {
@@ -54,21 +54,31 @@ function readText(cache: Cache, file: string): string | undefined {
   return cache.texts.get(file);
 }
 
+/** What a context file contributes to a hash: path, mode and content (or link target). */
+const fileKey = (f: ContextFile) => (f.linkTarget !== undefined ? [f.path, "symlink", f.linkTarget] : [f.path, f.mode, sha256(f.data)]);
+
 /** Paths relative to the step folder that must never be copied (the notebook, the .pipeline). */
 function notebookPaths(plan: Plan, step: Step): string[] {
   const rel = (f: string) => path.posix.relative(step.context.dir || ".", f);
   return [...new Set([plan.source.file, step.source.file, ...step.code.map((b) => b.file)])].map(rel);
 }
 
-function folderFiles(plan: Plan, step: Step, cache: Cache): FolderFile[] {
+/** The step folder's files; what was left out is reported once per folder, on first listing. */
+function folderFiles(plan: Plan, step: Step, cache: Cache, diagnostics: Diagnostic[]): FolderFile[] {
   const key = JSON.stringify([step.context, notebookPaths(plan, step)]);
   let files = cache.folders.get(key);
   if (!files) {
-    files = listFolder(path.join(plan.root, step.context.dir), {
+    const listing = listFolder(path.join(plan.root, step.context.dir), {
       include: step.context.include,
       exclude: notebookPaths(plan, step),
+      root: plan.root,
     });
+    files = listing.files;
     cache.folders.set(key, files);
+    for (const s of listing.skipped) {
+      const where = step.context.dir && step.context.dir !== "." ? `${step.context.dir}/${s.path}` : s.path;
+      diagnostics.push({ level: "warning", message: describeSkipped({ ...s, path: where }), location: { file: step.source.file } });
+    }
   }
   return files;
 }
@@ -119,7 +129,7 @@ function renderDependencies(plan: Plan, step: Step, options: RenderOptions, cach
   const requirements = mergeRequirements(fromFile.requirements, pipLines);
   const named = new Set(requirements.map(requirementName).filter((n): n is string => !!n));
   // The folder's own modules (and .py files the code writes, `%%writefile helper.py`) are local.
-  const local = localModules(group.flatMap((s) => [...folderFiles(plan, s, cache).map((f) => f.path), ...s.fileHints]));
+  const local = localModules(group.flatMap((s) => [...folderFiles(plan, s, cache, diagnostics).map((f) => f.path), ...s.fileHints]));
   const modules = new Set(group.flatMap((s) => scanImportPaths(stepSource(plan, s, cache))));
   const imports = importRequirements(modules, local).filter((i) => !named.has(normalizeName(i.distribution)));
 
@@ -163,6 +173,7 @@ function renderDependencies(plan: Plan, step: Step, options: RenderOptions, cach
     buildArgs,
     uid: contract.IMAGE_UID,
     appRoot: contract.APP_ROOT,
+    appParent: path.posix.dirname(contract.APP_ROOT),
     appSrc: contract.APP_SRC,
     appNbbuild: contract.APP_NBBUILD,
     appDeps: contract.APP_DEPS,
@@ -180,7 +191,7 @@ function renderDependencies(plan: Plan, step: Step, options: RenderOptions, cach
 function renderWith(plan: Plan, step: Step, options: RenderOptions, cache: Cache): RenderedStep {
   const diagnostics: Diagnostic[] = [];
   const deps = renderDependencies(plan, step, options, cache, diagnostics);
-  const folder = folderFiles(plan, step, cache);
+  const folder = folderFiles(plan, step, cache, diagnostics);
   const size = folder.reduce((n, f) => n + f.data.length, 0);
   if (size > FOLDER_WARN_BYTES) {
     diagnostics.push({
@@ -194,8 +205,8 @@ function renderWith(plan: Plan, step: Step, options: RenderOptions, cache: Cache
   let folderCtx: FolderContext | undefined;
   if (folder.length) {
     const cf = renderTemplate("Containerfile.src.hbs", { depsImage: deps.tag, uid: contract.IMAGE_UID, appSrc: contract.APP_SRC });
-    const srcFiles: ContextFile[] = folder.map((f) => ({ path: `src/${f.path}`, data: f.data, mode: f.mode }));
-    const hash = hashJson({ deps: deps.hash, containerfile: cf, files: srcFiles.map((f) => [f.path, f.mode, sha256(f.data)]) });
+    const srcFiles: ContextFile[] = folder.map((f) => ({ ...f, path: `src/${f.path}` }));
+    const hash = hashJson({ deps: deps.hash, containerfile: cf, files: srcFiles.map(fileKey) });
     srcFiles.push({ path: CONTAINERFILE, data: Buffer.from(cf), mode: 0o664 });
     folderCtx = { tag: `nbbuild-src:${hash.slice(0, 24)}`, hash, files: srcFiles, containerfile: CONTAINERFILE };
   }

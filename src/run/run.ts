@@ -9,6 +9,7 @@ import path from "node:path";
 import { NbbuildError } from "../errors.js";
 import { makeRunner } from "../engines/factory.js";
 import type { ContainerRunner } from "../engines/runner.js";
+import { noteOwnOutput } from "../io/own-outputs.js";
 import { parseIr, type IrValue, type RunGraph } from "./ir.js";
 import { parseAssignments, resolveParams } from "./params.js";
 import { runGraph, type RunEvent, type RunResult } from "./scheduler.js";
@@ -99,6 +100,8 @@ export async function runPipeline(file: string, opts: RunOptions = {}): Promise<
     if (!workdir) throw NbbuildError.at({ file }, `--from ${opts.from}: no earlier run under ${root}/.nbbuild/runs`, "pass --workdir DIR of an earlier run");
   }
   workdir ??= path.join(root, ".nbbuild", "runs", runId);
+  // A run folder inside the notebook folder is nbbuild's output: never part of a folder image.
+  if (opts.workdir) noteOwnOutput(root, workdir);
   if (opts.from) {
     // A resumed run keeps the parameters of the run it resumes; -p still wins.
     for (const [k, v] of Object.entries(await previousParams(workdir))) if (k in values && !(k in overrides)) values[k] = v;

@@ -62,6 +62,15 @@ describe("dependency selection mirrors Elyra's archive", () => {
     expect(readRequirements(path.join(dir, "requirements.txt"))).toEqual({ requirements: ["pandas==1.5.3", "numpy"], skipped: ["-r other.txt"] });
     expect(readRequirements(path.join(dir, "none.txt"))).toEqual({ requirements: [], skipped: [] });
   });
+  test("never walks through a linked folder (it may leave the node's folder); the link itself is listed", () => {
+    const outside = tempDir("elyra-outside-");
+    fs.writeFileSync(path.join(outside, "o.csv"), "x");
+    const node = tempDir("elyra-links-");
+    fs.writeFileSync(path.join(node, "n.py"), "");
+    fs.symlinkSync(outside, path.join(node, "out"));
+    expect(matchDependencies(node, ["*"], true).files).toEqual(["n.py", "out"]);
+    expect(matchDependencies(node, ["*.csv"], true).files).toEqual([]);
+  });
 });
 
 describe("graph and names", () => {

@@ -53,7 +53,7 @@ describe("renderStep", () => {
     expect(deps).toContain("HOME=/opt/app-root/src");
     expect(deps).toMatch(new RegExp(`^USER ${IMAGE_UID}$`, "m"));
     expect(deps).toMatch(new RegExp(`^WORKDIR ${APP_SRC}$`, "m"));
-    expect(deps).toMatch(/COPY --from=install --chown=1001:0 \/opt\/app-root\/ \/opt\/app-root\//);
+    expect(deps).toMatch(/COPY --from=install --chown=1001:0 \/tmp\/nbbuild-export\/ \/opt\//);
   });
 
   it("collects requirements.txt, %pip lines and mapped imports into one dependency set per notebook", () => {

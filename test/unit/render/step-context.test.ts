@@ -1,4 +1,4 @@
-import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, cpSync, existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, readlinkSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { CONTEXT_MANIFEST, writeStepContext, type StepContextManifest } from "../../../src/images/step-context.js";
@@ -90,5 +90,29 @@ describe("writeStepContext", () => {
     expect(readdirSync(foreign)).toEqual(["keep.txt"]);
     expect(readdirSync(parent).sort()).toEqual(["ctx", "mine"]);
     await expect(writeStepContext(plan, "nope", path.join(parent, "x"), { base: BASE, env })).rejects.toThrow(/no step named "nope".*\n.*load_data/);
+  });
+
+  it("never copies what a link outside the folder points at nor secret-looking files; in-folder links stay links", async () => {
+    const { dir, plan } = wine();
+    const outside = tempDir("nbbuild-outside-");
+    writeFileSync(path.join(outside, "o.txt"), "OUTSIDE-CONTENT");
+    symlinkSync("/etc/passwd", path.join(dir, "link"));
+    symlinkSync(outside, path.join(dir, "outdir"));
+    writeFileSync(path.join(dir, ".env"), "TOKEN=SECRET-ENV");
+    writeFileSync(path.join(dir, "id_rsa"), "SECRET-KEY");
+    chmodSync(path.join(dir, "id_rsa"), 0o600);
+    symlinkSync("wine.ipynb", path.join(dir, "alias.ipynb"));
+    const out = path.join(tempDir("nbbuild-render-"), "ctx");
+    const warnings: string[] = [];
+    await writeStepContext(plan, "split", out, { base: BASE, env, onDiagnostic: (d) => warnings.push(d.message) });
+    const all = readdirSync(out, { recursive: true }) as string[];
+    expect(all).toContain("src/src/data/class_names.csv");
+    for (const gone of ["src/src/link", "src/src/outdir", "src/src/.env", "src/src/id_rsa"]) expect(all, gone).not.toContain(gone);
+    for (const f of all) {
+      const abs = path.join(out, f);
+      if (lstatSync(abs).isFile()) expect(readFileSync(abs, "utf8"), f).not.toMatch(/OUTSIDE-CONTENT|SECRET-ENV|SECRET-KEY|root:x:0/);
+    }
+    expect(readlinkSync(path.join(out, "src/src/alias.ipynb"))).toBe("wine.ipynb");
+    for (const name of ["link", "outdir", ".env", "id_rsa"]) expect(warnings.some((w) => w.includes(`left ${name} out`)), name).toBe(true);
   });
 });
