@@ -3,7 +3,7 @@ import { describeContext, writeStepContext } from "../images/step-context.js";
 import { makeBuilder } from "../engines/factory.js";
 import { formatLocation } from "../errors.js";
 import { loadPlan } from "../plan/load.js";
-import { addBuildInputOptions, pipOptionsOf, type BuildInputFlags } from "./build-inputs.js";
+import { addBuildInputOptions, imageMapOf, pipOptionsOf, type BuildInputFlags } from "./build-inputs.js";
 
 /** Registers `nbbuild context`: writes one step's build contexts (as the engines receive them) into a folder. */
 export function register(program: Command): void {
@@ -25,6 +25,7 @@ export function register(program: Command): void {
         const manifest = await writeStepContext(plan, o.step, o.output, {
           engine,
           base: o.base,
+          imageMap: imageMapOf(o),
           requirementsFile: o.requirements,
           pip: pipOptionsOf(o),
           onDiagnostic: (d) => say(`warning: ${formatLocation(d.location)}: ${d.message}`),

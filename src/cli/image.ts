@@ -4,7 +4,7 @@ import { formatEvent, formatRecord } from "../images/progress.js";
 import { makeBuilder } from "../engines/factory.js";
 import { formatLocation } from "../errors.js";
 import { loadPlan } from "../plan/load.js";
-import { addBuildInputOptions, pipOptionsOf, type BuildInputFlags } from "./build-inputs.js";
+import { addBuildInputOptions, imageMapOf, pipOptionsOf, type BuildInputFlags } from "./build-inputs.js";
 
 /** Registers `nbbuild image`: builds one non-root image per step and writes the build record. */
 export function register(program: Command): void {
@@ -27,6 +27,7 @@ export function register(program: Command): void {
         const record = await buildImages(plan, {
           engine,
           base: o.base,
+          imageMap: imageMapOf(o),
           push: o.push,
           requirementsFile: o.requirements,
           pip: pipOptionsOf(o),

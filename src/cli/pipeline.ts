@@ -1,11 +1,11 @@
 import { Option, type Command } from "commander";
 import { writePipelineFile, type PipelineFormat } from "../pipeline/write.js";
-import { collect } from "./build-inputs.js";
+import { addImageMapOptions, collect, imageMapOf, type ImageMapFlags } from "./build-inputs.js";
 
 
 /** Registers `nbbuild pipeline`: writes the KFP v2 IR (or Argo Workflow) that runs the built images. */
 export function register(program: Command): void {
-  program
+  addImageMapOptions(program
     .command("pipeline")
     .description("write the KFP v2 pipeline (or an Argo Workflow) that runs each step's image by digest")
     .argument("<file>", "notebook (.ipynb) or Elyra pipeline (.pipeline)")
@@ -18,8 +18,8 @@ export function register(program: Command): void {
     .option("--build", "build missing or stale images first")
     .option("--engine <name>", "engine for --build: auto | docker | buildah | podman", "auto")
     .option("--push <registry/prefix>", "with --build: push the images there so a cluster can pull them")
-    .option("--base <image>", "base image (as given to nbbuild image)")
-    .action(async (file: string, o: {
+    .option("--base <image>", "base image (as given to nbbuild image)"))
+    .action(async (file: string, o: ImageMapFlags & {
       output?: string; format: PipelineFormat; name?: string; description?: string; imagePullSecret?: string[];
       kfpVersion: string; build?: boolean; engine: string; push?: string; base?: string;
     }) => {
@@ -34,6 +34,7 @@ export function register(program: Command): void {
         engine: o.engine,
         push: o.push,
         base: o.base,
+        imageMap: imageMapOf(o),
         onWarning: (w) => process.stderr.write(`warning: ${w}\n`),
         onProgress: (l) => process.stderr.write(`${l}\n`),
       });

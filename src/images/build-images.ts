@@ -1,11 +1,12 @@
 import type { BuildContextFiles, Builder, ImageInfo, Publisher } from "../engines/engine.js";
 import { registryPublisher } from "../engines/factory.js";
 import { NbbuildError, type Problem } from "../errors.js";
-import type { Diagnostic, Plan } from "../plan/types.js";
+import type { Diagnostic, Plan, Step } from "../plan/types.js";
 import { hashJson } from "../render/hash.js";
 import { pipBuildArgs, secretBuildArgs, type PipOptions } from "../render/pip.js";
 import { readProvenance } from "../render/provenance.js";
-import { renderPlan, repoComponent, stepBase } from "../render/render-step.js";
+import type { ImageMapRule } from "../render/image-map.js";
+import { chooseBase, renderPlan, repoComponent, type BaseChoice } from "../render/render-step.js";
 import type { RenderedStep, ResolvedBase } from "../render/types.js";
 import { sameRepository, withDigest } from "../registry/reference.js";
 import { mapLimit } from "./pool.js";
@@ -31,6 +32,8 @@ export interface BuildImagesOptions {
   push?: string;
   /** Where --push publishes (default: the builder's registry publisher from the factory). */
   publisher?: Publisher;
+  /** --image-map rules (default: $NBBUILD_IMAGE_MAP). */
+  imageMap?: ImageMapRule[];
   /** --requirements FILE. */
   requirementsFile?: string;
   /** Pip settings (may carry credentials; they only reach the install stage's build args). */
@@ -48,18 +51,46 @@ export interface BuildImagesOptions {
 /** Elapsed seconds since `t0`, rounded to milliseconds. */
 const since = (t0: number) => Math.round(performance.now() - t0) / 1000;
 
-/** Makes every base present in the engine and pins it by digest when the engine knows one. */
-export async function resolveBases(plan: Plan, opts: Pick<BuildImagesOptions, "engine" | "base" | "env">): Promise<Record<string, ResolvedBase>> {
-  const refs = [...new Set(plan.steps.map((s) => stepBase(plan, s, { base: opts.base, env: opts.env })))];
+/**
+ * Makes every base present in the engine and pins it by digest when the engine knows one. A base
+ * that cannot be pulled is an error naming the steps (cells, Elyra nodes) that asked for it.
+ */
+export async function resolveBases(plan: Plan, opts: Pick<BuildImagesOptions, "engine" | "base" | "env" | "imageMap">): Promise<Record<string, ResolvedBase>> {
+  const choices = plan.steps.map((s) => ({ step: s, ...chooseBase(plan, s, opts) }));
   const out: Record<string, ResolvedBase> = {};
-  for (const ref of refs) {
-    const info: ImageInfo = await opts.engine.pull(ref);
+  const problems: Problem[] = [];
+  for (const ref of new Set(choices.map((c) => c.ref))) {
+    let info: ImageInfo;
+    try {
+      info = await opts.engine.pull(ref);
+    } catch (err) {
+      if (!(err instanceof NbbuildError)) throw err;
+      problems.push(unpullableBase(plan, choices.filter((c) => c.ref === ref), err));
+      continue;
+    }
     const pinned = /@(sha256:[0-9a-f]{64})$/.exec(ref)?.[1];
     const known = info.repoDigests.find((d) => sameRepository(d, ref));
     const digest = pinned ?? (known ? known.slice(known.indexOf("@") + 1) : undefined);
     out[ref] = { ref: digest && known ? known : ref, digest, id: info.id, user: info.user };
   }
+  if (problems.length) throw new NbbuildError(problems);
   return out;
+}
+
+/** The problem of a base the engine cannot pull: who asked for it, why it failed, and the fix. */
+function unpullableBase(plan: Plan, askers: (BaseChoice & { step: Step })[], err: NbbuildError): Problem {
+  const { ref, written, origin } = askers[0]!;
+  const steps = askers.map((a) => a.step.name);
+  const why = err.problems.map((p) => p.message).join("; ");
+  const mapped = ref !== written ? ` (mapped from ${written})` : "";
+  const fix = origin === "--base" || origin === "NBBUILD_BASE" || origin === "the default base"
+    ? `pass --base (or set NBBUILD_BASE) to an image the engine has or can pull from a reachable registry, or map ${written} to a mirror with --image-map ${written}=REGISTRY/IMAGE`
+    : `mirror it into a reachable registry and map it without editing the file: --image-map ${written}=REGISTRY/IMAGE:TAG (or --image-map-file, or NBBUILD_IMAGE_MAP)`;
+  return {
+    location: stepLocation(plan, askers[0]!.step.name),
+    message: `base image ${ref}${mapped}, asked for by ${origin} of step(s) ${steps.join(", ")}, cannot be pulled: ${why}`,
+    fix,
+  };
 }
 
 /** Where a failed step points in the notebook. */
@@ -80,6 +111,7 @@ export async function buildImages(plan: Plan, opts: BuildImagesOptions): Promise
   const bases = await resolveBases(plan, opts);
   const rendered = renderPlan(plan, {
     base: opts.base,
+    imageMap: opts.imageMap,
     bases,
     requirementsFile: opts.requirementsFile,
     pip: opts.pip,

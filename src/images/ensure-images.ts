@@ -1,6 +1,7 @@
 import { makeBuilder } from "../engines/factory.js";
 import { NbbuildError } from "../errors.js";
 import type { Plan } from "../plan/types.js";
+import type { ImageMapRule } from "../render/image-map.js";
 import { buildImages } from "./build-images.js";
 import { planHash, readBuildRecord } from "./record.js";
 import type { BuildRecord } from "./record-types.js";
@@ -12,6 +13,8 @@ export interface EnsureImagesOptions {
   /** Engine for --build. */
   engine: string;
   base?: string;
+  /** --image-map rules (default: $NBBUILD_IMAGE_MAP). */
+  imageMap?: ImageMapRule[];
   push?: string;
   /** The command that builds the images by hand, named in the error's fix. */
   buildCommand: string;
@@ -44,6 +47,7 @@ export async function ensureImages(plan: Plan, opts: EnsureImagesOptions): Promi
     return await buildImages(plan, {
       engine,
       base: opts.base,
+      imageMap: opts.imageMap,
       push: opts.push,
       onEvent: (e) => opts.onProgress?.(`build ${e.subject}: ${e.state}${e.seconds !== undefined ? ` ${e.seconds}s` : ""}`),
     });

@@ -16,6 +16,7 @@ import { readProvenance } from "../render/provenance.js";
 import { renderStep } from "../render/render-step.js";
 import type { ResolvedBase } from "../render/types.js";
 import { resolveBases } from "./build-images.js";
+import type { ImageMapRule } from "../render/image-map.js";
 
 /** Name of the manifest at the top of a written context folder. */
 export const CONTEXT_MANIFEST = "nbbuild-context.json";
@@ -53,6 +54,8 @@ export interface StepContextOptions {
   /** Resolves (and pins) bases exactly as `nbbuild image` does; without it bases stay as written. */
   engine?: Builder;
   base?: string;
+  /** --image-map rules (default: $NBBUILD_IMAGE_MAP). */
+  imageMap?: ImageMapRule[];
   requirementsFile?: string;
   /** Pip settings: they shape the dependency stage; credentials are stripped from every file. */
   pip?: PipOptions;
@@ -117,9 +120,10 @@ export async function writeStepContext(plan: Plan, stepName: string, out: string
   }
   const env = opts.env ?? process.env;
   let bases: Record<string, ResolvedBase> | undefined;
-  if (opts.engine) bases = await resolveBases({ ...plan, steps: [step] }, { engine: opts.engine, base: opts.base, env });
+  if (opts.engine) bases = await resolveBases({ ...plan, steps: [step] }, { engine: opts.engine, base: opts.base, imageMap: opts.imageMap, env });
   const r = renderStep(plan, step, {
     base: opts.base,
+    imageMap: opts.imageMap,
     bases,
     requirementsFile: opts.requirementsFile,
     pip: opts.pip,

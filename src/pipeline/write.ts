@@ -14,6 +14,7 @@ import { DEFAULT_KFP_VERSION, toKfpIr } from "./kfp.js";
 import { assertValidArgo } from "./validate-argo.js";
 import { assertValidKfp } from "./validate-kfp.js";
 import { parseYamlDocuments, stringifyArgo, stringifyKfp } from "./yaml.js";
+import type { ImageMapRule } from "../render/image-map.js";
 
 /** Output formats of `nbbuild pipeline`. */
 export type PipelineFormat = "kfp" | "argo";
@@ -56,6 +57,8 @@ export interface PipelineFileOptions extends RenderOptions {
   build?: boolean;
   engine?: string;
   base?: string;
+  /** --image-map rules for --build (default: $NBBUILD_IMAGE_MAP). */
+  imageMap?: ImageMapRule[];
   /** Registry/prefix to push to when building (clusters need pushed images). */
   push?: string;
   onWarning?: (w: string) => void;
@@ -76,6 +79,7 @@ export async function writePipelineFile(file: string, opts: PipelineFileOptions)
     build: opts.build,
     engine: opts.engine ?? "auto",
     base: opts.base,
+    imageMap: opts.imageMap,
     push: opts.push,
     buildCommand: `nbbuild image ${file} --push <registry>/<prefix>`,
     onWarning: opts.onWarning,

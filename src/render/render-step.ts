@@ -7,6 +7,7 @@ import type { Diagnostic, Plan, Step } from "../plan/types.js";
 import { VERSION } from "../version.js";
 import { describeSkipped, FOLDER_WARN_BYTES, listFolder, type FolderFile } from "./folder.js";
 import { hashJson, sha256 } from "./hash.js";
+import { imageMapFromEnv, mapImage } from "./image-map.js";
 import { isUrl, pipBuildArgs, publicPipOptions } from "./pip.js";
 import {
   importRequirements,
@@ -33,10 +34,38 @@ interface Cache {
 }
 const newCache = (): Cache => ({ folders: new Map(), texts: new Map() });
 
-/** The base image a step builds on: its own image, else --base, else the plan's, else NBBUILD_BASE. */
-export function stepBase(plan: Plan, step: Step, options: RenderOptions = {}): string {
+/** The base a step builds on, as written and after the image map, and who chose it. */
+export interface BaseChoice {
+  /** The reference to build on (mapped). */
+  ref: string;
+  /** The reference as the step, flag, metadata or environment wrote it. */
+  written: string;
+  /** Who asked for it, e.g. `the step's image` or `--base`. */
+  origin: string;
+}
+
+/**
+ * The base image a step builds on: its own image (Kale `image:` tag, Elyra runtime_image), else
+ * --base, else the plan's (Kale docker_image/base_image, Elyra pipeline default), else
+ * NBBUILD_BASE, else the default; then mapped by the image map (see image-map.ts).
+ */
+export function chooseBase(plan: Plan, step: Step, options: RenderOptions = {}): BaseChoice {
   const env = options.env ?? process.env;
-  return step.image || options.base || plan.baseImage || env.NBBUILD_BASE || DEFAULT_BASE;
+  const [written, origin] = step.image
+    ? [step.image, plan.source.kind === "elyra" ? "the node's runtime_image" : "the step's image: tag"]
+    : options.base
+      ? [options.base, "--base"]
+      : plan.baseImage
+        ? [plan.baseImage, plan.source.kind === "elyra" ? "the pipeline's default runtime_image" : "the notebook's docker_image metadata"]
+        : env.NBBUILD_BASE
+          ? [env.NBBUILD_BASE, "NBBUILD_BASE"]
+          : [DEFAULT_BASE, "the default base"];
+  return { ref: mapImage(options.imageMap ?? imageMapFromEnv(env), written), written, origin };
+}
+
+/** The (mapped) base image reference a step builds on; see `chooseBase`. */
+export function stepBase(plan: Plan, step: Step, options: RenderOptions = {}): string {
+  return chooseBase(plan, step, options).ref;
 }
 
 /** A repository-safe form of a name: lowercase, [a-z0-9._-], no leading/trailing separators. */

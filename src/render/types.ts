@@ -1,5 +1,6 @@
 import type { BuildContextFiles } from "../engines/engine.js";
 import type { Diagnostic } from "../plan/types.js";
+import type { ImageMapRule } from "./image-map.js";
 import type { PipOptions } from "./pip.js";
 import type { Provenance } from "./provenance.js";
 import type { ImportRequirement } from "./requirements.js";
@@ -20,6 +21,8 @@ export interface ResolvedBase {
 export interface RenderOptions {
   /** `--base`: the default base for steps without their own image. */
   base?: string;
+  /** Base-image mapping rules (default: those of $NBBUILD_IMAGE_MAP in `env`). */
+  imageMap?: ImageMapRule[];
   /** Bases resolved by the engine, keyed by the reference as written (see `stepBase`). */
   bases?: Record<string, ResolvedBase>;
   /** `--requirements FILE` (absolute or relative to the working directory). */
@@ -28,7 +31,7 @@ export interface RenderOptions {
   pip?: PipOptions;
   /** Labels describing where the build came from (not part of any content hash). */
   provenance?: Provenance;
-  /** Environment for NBBUILD_BASE (defaults to process.env). */
+  /** Environment for NBBUILD_BASE and NBBUILD_IMAGE_MAP (defaults to process.env). */
   env?: NodeJS.ProcessEnv;
 }
 

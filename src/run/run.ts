@@ -14,6 +14,7 @@ import { parseIr, type IrValue, type RunGraph } from "./ir.js";
 import { parseAssignments, resolveParams } from "./params.js";
 import { runGraph, type RunEvent, type RunResult } from "./scheduler.js";
 import { irFromSource } from "./source.js";
+import type { ImageMapRule } from "../render/image-map.js";
 
 /** Options of a local run (the CLI flags). */
 export interface RunOptions {
@@ -33,6 +34,8 @@ export interface RunOptions {
   onProgress?: (line: string) => void;
   /** Base image for --build. */
   base?: string;
+  /** --image-map rules for --build (default: $NBBUILD_IMAGE_MAP). */
+  imageMap?: ImageMapRule[];
   /** Injected runner (tests); default from `engine`. */
   runner?: ContainerRunner;
   /** Stop on SIGINT/SIGTERM, removing only this run's containers (default true). */
@@ -62,6 +65,7 @@ export async function loadRunGraph(file: string, opts: RunOptions = {}): Promise
     build: opts.build,
     engine: opts.engine,
     base: opts.base,
+    imageMap: opts.imageMap,
     onWarning: opts.onWarning,
     onProgress: opts.onProgress,
   });

@@ -7,6 +7,7 @@ import { ensureImages } from "../images/ensure-images.js";
 import { toKfpIr } from "../pipeline/kfp.js";
 import { loadPlan } from "../plan/load.js";
 import type { Plan } from "../plan/types.js";
+import type { ImageMapRule } from "../render/image-map.js";
 import { parseIrDocuments, type RunGraph } from "./ir.js";
 
 /** Options for turning a notebook into a run graph. */
@@ -17,6 +18,8 @@ export interface SourceOptions {
   engine?: string;
   /** Base image for --build (default: the plan's, then NBBUILD_BASE). */
   base?: string;
+  /** --image-map rules for --build (default: $NBBUILD_IMAGE_MAP). */
+  imageMap?: ImageMapRule[];
   onWarning?: (w: string) => void;
   onProgress?: (line: string) => void;
 }
@@ -28,6 +31,7 @@ export async function irFromSource(file: string, opts: SourceOptions = {}): Prom
     build: opts.build,
     engine: opts.engine ?? "auto",
     base: opts.base,
+    imageMap: opts.imageMap,
     buildCommand: `nbbuild image ${file}`,
     onWarning: opts.onWarning,
     onProgress: opts.onProgress,
