@@ -3,7 +3,7 @@
  * which names the code reads before it defines them, which module-level names it (re)defines,
  * and the free global names of the functions and classes it defines.
  */
-import { parser } from "@lezer/python";
+import { parsePython } from "./parse-python.js";
 import type { SyntaxNode } from "@lezer/common";
 import { collectBindings, collectTargetNames } from "./bindings.js";
 
@@ -138,7 +138,7 @@ class Analyzer {
   }
 
   run(): void {
-    const tree = parser.parse(this.src);
+    const tree = parsePython(this.src);
     tree.iterate({
       enter: (n) => {
         if (n.type.isError) this.syntaxErrors.push(this.line(n.node));

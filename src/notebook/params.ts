@@ -1,5 +1,5 @@
 /** The `pipeline-parameters` and `pipeline-metrics` cells, read with the Python parser. */
-import { parser } from "@lezer/python";
+import { parsePython } from "../analysis/parse-python.js";
 import type { SyntaxNode } from "@lezer/common";
 import type { Location, Problem } from "../errors.js";
 import type { ParamType, ParamValue } from "../plan/types.js";
@@ -20,7 +20,7 @@ function lineOf(src: string, pos: number): number {
 
 function statements(src: string): SyntaxNode[] {
   const out: SyntaxNode[] = [];
-  for (let c = parser.parse(src).topNode.firstChild; c; c = c.nextSibling) {
+  for (let c = parsePython(src).topNode.firstChild; c; c = c.nextSibling) {
     if (c.name !== "Comment") out.push(c);
   }
   return out;

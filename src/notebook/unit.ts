@@ -7,6 +7,7 @@ import { basename, dirname, extname, join, normalize, relative, sep } from "node
 import type { FlowStep } from "../analysis/flow.js";
 import { analyzeNames, type NameFlow } from "../analysis/names.js";
 import { NbbuildError, type Location, type Problem } from "../errors.js";
+import { pythonVerdict } from "../analysis/python-syntax.js";
 import type { CodeBlock, Diagnostic, Parameter, VolumeMount } from "../plan/types.js";
 import { readKaleMeta, type KaleMeta } from "./metadata.js";
 import { parseMetrics, parseParameters } from "./params.js";
@@ -89,11 +90,30 @@ function joinCells(nb: Notebook, cells: CodeCell[]): { source: string; locate(li
   };
 }
 
-function sharedBlocks(nb: Notebook, split: Split, diagnostics: Diagnostic[]): SharedBlocks {
+/**
+ * Syntax errors of a step's code are errors (the step would fail when it runs). The parser's
+ * verdict is checked with Python's own compiler when the host has one, whose message is shown.
+ */
+function syntaxProblems(source: string, parserLines: number[], locate: (line: number) => Location, what: string): Problem[] {
+  if (!parserLines.length) return [];
+  const verdict = pythonVerdict(source);
+  if (verdict?.ok) return [];
+  const fix = "correct the Python in this cell (the step would fail on it when it runs), or tag the cell skip to leave it out";
+  if (verdict) return [{ location: locate(verdict.line), message: `${what}: Python syntax error: ${verdict.message}`, fix }];
+  return [{ location: locate(parserLines[0]!), message: `${what}: the Python parser cannot read this line (a syntax error)`, fix }];
+}
+
+/** Adds syntax problems, except in cells already reported (an unsupported magic is not Python either). */
+function reportSyntax(problems: Problem[], found: Problem[]): void {
+  const reported = (l: Location) => problems.some((p) => p.location.file === l.file && p.location.cellIndex === l.cellIndex);
+  problems.push(...found.filter((p) => !reported(p.location)));
+}
+
+function sharedBlocks(nb: Notebook, split: Split, problems: Problem[]): SharedBlocks {
   const cells = [...split.imports, ...split.functions];
   const joined = joinCells(nb, cells);
   const flow = analyzeNames(joined.source);
-  for (const l of flow.syntaxErrors) diagnostics.push({ level: "warning", message: "the Python parser could not read this line (a syntax error, or syntax nbbuild does not know)", location: joined.locate(l) });
+  reportSyntax(problems, syntaxProblems(joined.source, flow.syntaxErrors, joined.locate, "the imports/functions cells"));
   return {
     names: new Set(flow.defines),
     free: flow.functionFree,
@@ -143,13 +163,13 @@ export async function compileNotebook(abs: string, ctx: Context, problems: Probl
     }
   }
 
-  const shared = sharedBlocks(nb, split, diagnostics);
+  const shared = sharedBlocks(nb, split, problems);
   const paramNames = new Set(params.map((p) => p.name));
   const steps: DraftStep[] = split.steps.map((d) => {
     const joined = joinCells(nb, d.cells);
     const flow = analyzeNames(joined.source);
     if (shared.starImport) flow.starImport = true;
-    for (const l of flow.syntaxErrors) diagnostics.push({ level: "warning", message: `step ${d.name}: the Python parser could not read this line (a syntax error, or syntax nbbuild does not know)`, location: joined.locate(l) });
+    reportSyntax(problems, syntaxProblems(joined.source, flow.syntaxErrors, joined.locate, `step ${d.name}`));
     const config = mergeConfig(meta.stepsDefaults, d.config);
     return {
       name: d.name,

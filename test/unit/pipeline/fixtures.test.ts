@@ -54,6 +54,7 @@ const REFUSED: Record<string, string> = {
   "test/fixtures/notebooks/err_source_types.ipynb": "the cell's source is a number, not text",
   "test/fixtures/notebooks/err_step_after_metrics.ipynb": "step b comes after the pipeline-metrics cell",
   "test/fixtures/notebooks/err_step_name.ipynb": 'invalid step name "Load-Data"',
+  "test/fixtures/notebooks/err_syntax.ipynb": "step count: Python syntax error",
   "test/fixtures/notebooks/err_tags_string.ipynb": "the cell's metadata.tags is a string",
   "test/fixtures/notebooks/err_two_steps.ipynb": "the cell has two step names (a, b)",
   "test/fixtures/notebooks/err_unknown_tag.ipynb": 'unknown tag "gpu"',
