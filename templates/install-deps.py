@@ -19,7 +19,8 @@ import sys
 import sysconfig
 import tempfile
 
-CREDENTIALS = re.compile(r"(://)[^/@\s]*@")
+# Greedy up to the last "@" of the authority: a password may hold "@" itself.
+CREDENTIALS = re.compile(r"(://)[^/?#\s]*@")
 
 
 def requirement_class():

@@ -7,6 +7,8 @@
  */
 import fs from "node:fs";
 import path from "node:path";
+import { NbbuildError } from "../errors.js";
+import { locate } from "../io/inside.js";
 
 const WILDCARDS = /[*?[]/;
 
@@ -91,11 +93,17 @@ export function matchDependencies(
   return { files: files.sort(), unmatched };
 }
 
-/** Requirement lines of a requirements.txt (comments, blanks and pip options left out). */
+/**
+ * Requirement lines of a requirements.txt (comments, blanks and pip options left out); a link
+ * that leads out of the node's folder is refused, never read.
+ */
 export function readRequirements(file: string): { requirements: string[]; skipped: string[] } {
   const requirements: string[] = [];
   const skipped: string[] = [];
   if (!fs.existsSync(file)) return { requirements, skipped };
+  if (locate(path.dirname(file), file) === "outside") {
+    throw NbbuildError.at({ file }, "requirements.txt is a symbolic link to a file outside the node's folder", "replace the link by a copy of the file (nbbuild never reads files outside the folder)");
+  }
   for (const raw of fs.readFileSync(file, "utf8").split(/\r?\n/)) {
     const line = raw.replace(/(^|\s)#.*$/, "").trim();
     if (!line) continue;

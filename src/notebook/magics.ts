@@ -6,6 +6,7 @@
 import { readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import type { Location, Problem } from "../errors.js";
+import { locate } from "../io/inside.js";
 
 /** A cell's code after rewriting, and the pip requirements its magics declared. */
 export interface Rewritten {
@@ -134,6 +135,12 @@ export function rewriteMagics(source: string, ctx: MagicContext, problems: Probl
             continue;
           }
           const path = resolve(ctx.notebookDir, rel);
+          const where = locate(ctx.notebookDir, path);
+          if (where === "outside") {
+            // Never read: its lines would be printed and sent to the engine as requirements.
+            bad(i, `${body.trim()}: requirements file ${JSON.stringify(rel)} is outside the notebook's folder (${ctx.notebookDir})`, "copy the requirements file into the notebook's folder (nbbuild never reads files outside it) or list the packages on the %pip line");
+            continue;
+          }
           try {
             for (const r of readFileSync(path, "utf8").split("\n")) {
               const t = r.replace(/(^|\s)#.*$/, "").trim();

@@ -9,6 +9,7 @@ import { existsSync, lstatSync, readFileSync, readdirSync, readlinkSync, realpat
 import path from "node:path";
 import type { ContextFile } from "../engines/engine.js";
 import { excludingRule, parseIgnore, type IgnoreRule } from "./ignore.js";
+import { isWithin } from "../io/inside.js";
 import { ownOutputs } from "../io/own-outputs.js";
 
 /** A file of the step's working folder, as it will be copied into the image. */
@@ -189,13 +190,13 @@ export function listFolder(dir: string, opts: ListFolderOptions = {}): FolderLis
         skipped.push({ path: rel, reason: "symlink-dangling" });
         return;
       }
-      const inside = path.relative(realRoot, target);
-      if (inside.startsWith("..") || path.isAbsolute(inside)) {
+      if (!isWithin(realRoot, target)) {
         skipped.push({ path: rel, reason: "symlink-outside" });
         return;
       }
       // Relative, so it resolves the same way inside the image.
-      const link = path.posix.relative(path.posix.dirname(rel), inside.split(path.sep).join("/")) || ".";
+      const inside = path.relative(realRoot, target).split(path.sep).join("/");
+      const link = path.posix.relative(path.posix.dirname(rel), inside) || ".";
       files.push({ path: rel, data: Buffer.alloc(0), mode: 0o777, linkTarget: link });
     } else if (st.isFile()) {
       files.push({ path: rel, data: readFileSync(abs), mode: imageMode(st.mode) });
@@ -218,8 +219,7 @@ export function listFolder(dir: string, opts: ListFolderOptions = {}): FolderLis
       } catch {
         continue;
       }
-      const insideParent = path.relative(realRoot, real);
-      if (insideParent.startsWith("..") || path.isAbsolute(insideParent)) {
+      if (!isWithin(realRoot, real)) {
         skipped.push({ path: rel, reason: "symlink-outside" });
         continue;
       }

@@ -20,9 +20,26 @@ export function isUrl(value: string): boolean {
   return /^[a-z][a-z0-9+.-]*:\/\//i.test(value);
 }
 
-/** Removes `user:password@` from a URL (and from any URL inside a space-separated list). */
+/** One URL without its userinfo: parsed by WHATWG URL, so an `@` inside the password goes too. */
+function stripUrlCredentials(token: string): string {
+  const authority = /^([a-z][a-z0-9+.-]*:\/\/)([^/?#]*)(.*)$/is.exec(token);
+  if (!authority || !authority[2]!.includes("@")) return token;
+  try {
+    const url = new URL(token);
+    if (url.username || url.password) {
+      url.username = "";
+      url.password = "";
+      return url.href;
+    }
+  } catch {
+    /* not a URL WHATWG accepts: cut the authority at its last `@` */
+  }
+  return authority[1]! + authority[2]!.slice(authority[2]!.lastIndexOf("@") + 1) + authority[3]!;
+}
+
+/** Removes `user:password@` from a URL (and from any URL inside a space-separated text). */
 export function stripCredentials(value: string): string {
-  return value.replace(/([a-z][a-z0-9+.-]*:\/\/)[^/@\s]*@/gi, "$1");
+  return value.split(/(\s+)/).map(stripUrlCredentials).join("");
 }
 
 /** True when a URL carries credentials. */

@@ -5,6 +5,7 @@ import * as contract from "../contract.js";
 import { NbbuildError } from "../errors.js";
 import type { Diagnostic, Plan, Step } from "../plan/types.js";
 import { VERSION } from "../version.js";
+import { locate } from "../io/inside.js";
 import { describeSkipped, FOLDER_WARN_BYTES, listFolder, type FolderFile } from "./folder.js";
 import { hashJson, sha256 } from "./hash.js";
 import { imageMapFromEnv, mapImage } from "./image-map.js";
@@ -142,6 +143,14 @@ function renderDependencies(plan: Plan, step: Step, options: RenderOptions, cach
   const reqFile = options.requirementsFile
     ? path.resolve(options.requirementsFile)
     : path.join(plan.root, path.posix.dirname(step.source.file), "requirements.txt");
+  if (!options.requirementsFile && locate(path.join(plan.root, path.posix.dirname(step.source.file)), reqFile) === "outside") {
+    // A link beside the notebook that leads out of its folder (to /etc/shadow, say): never read.
+    throw NbbuildError.at(
+      { file: path.relative(plan.root, reqFile) },
+      "requirements.txt is a symbolic link to a file outside the notebook's folder",
+      "replace the link by a copy of the file (nbbuild never reads files outside the folder), or pass --requirements FILE",
+    );
+  }
   const reqText = readText(cache, reqFile);
   if (options.requirementsFile && reqText === undefined) {
     throw NbbuildError.at({ file: options.requirementsFile }, "the requirements file does not exist", "pass an existing file to --requirements");

@@ -1,6 +1,6 @@
-import { writeFileSync } from "node:fs";
+import { symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import type { Problem } from "../../../src/errors.js";
 import { rewriteMagics } from "../../../src/notebook/magics.js";
@@ -36,6 +36,25 @@ describe("rewriteMagics", () => {
     const bad = rw("%pip install -r nope.txt", dir);
     expect(bad.problems[0]!.message).toMatch(/requirements file "nope.txt" not found/);
     expect(bad.problems[0]!.location).toEqual({ ...loc, line: 1 });
+  });
+
+  it("pip -r/-c never read a file outside the notebook's folder (absolute, ../ or a link), naming the cell", () => {
+    const outside = tempDir("nbb-outside-");
+    writeFileSync(join(outside, "secret.txt"), "SECRET-LINE\n");
+    const dir = tempDir("nbb-magic-");
+    symlinkSync(join(outside, "secret.txt"), join(dir, "link.txt"));
+    for (const line of [`%pip install -r ${join(outside, "secret.txt")}`, "%pip install -r /etc/shadow", `!pip install --requirement=../${basename(outside)}/secret.txt`, "%pip install -r link.txt"]) {
+      const r = rw(line, dir);
+      expect(r.requirements, line).toEqual([]);
+      expect(r.problems, line).toHaveLength(1);
+      expect(r.problems[0]!.message, line).toMatch(/is outside the notebook's folder/);
+      expect(r.problems[0]!.location).toEqual({ ...loc, line: 1 });
+      expect(r.problems[0]!.fix).toMatch(/copy the requirements file into the notebook's folder/);
+      expect(JSON.stringify(r), line).not.toContain("SECRET-LINE");
+    }
+    const c = rw(`%pip install -c ${join(outside, "secret.txt")} pandas`, dir);
+    expect(c.problems[0]!.message).toMatch(/pip option -c is not supported/);
+    expect(JSON.stringify(c)).not.toContain("SECRET-LINE");
   });
 
   it("unsupported pip options are errors", () => {

@@ -62,6 +62,13 @@ describe("dependency selection mirrors Elyra's archive", () => {
     expect(readRequirements(path.join(dir, "requirements.txt"))).toEqual({ requirements: ["pandas==1.5.3", "numpy"], skipped: ["-r other.txt"] });
     expect(readRequirements(path.join(dir, "none.txt"))).toEqual({ requirements: [], skipped: [] });
   });
+  test("a requirements.txt that links out of the node's folder is refused, never read", () => {
+    const outside = tempDir("elyra-outside-");
+    fs.writeFileSync(path.join(outside, "shadow"), "SECRET-LINE\n");
+    const node = tempDir("elyra-req-");
+    fs.symlinkSync(path.join(outside, "shadow"), path.join(node, "requirements.txt"));
+    expect(() => readRequirements(path.join(node, "requirements.txt"))).toThrow(/outside the node's folder/);
+  });
   test("never walks through a linked folder (it may leave the node's folder); the link itself is listed", () => {
     const outside = tempDir("elyra-outside-");
     fs.writeFileSync(path.join(outside, "o.csv"), "x");

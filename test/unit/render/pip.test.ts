@@ -14,6 +14,16 @@ describe("pip options", () => {
     expect(hasCredentials("https://h/simple")).toBe(false);
   });
 
+  it("strips the whole userinfo when the password holds an @ (WHATWG URL parsing), in lists and texts too", () => {
+    expect(stripCredentials("http://user:S3C@RETpw@host/")).toBe("http://host/");
+    expect(stripCredentials("https://tok@en:p@ss@h.example:8443/simple/")).toBe("https://h.example:8443/simple/");
+    expect(stripCredentials("http://a:b@c@h1/s http://h2/s  git+https://x:y@z@h3/r.git")).toBe("http://h1/s http://h2/s  git+https://h3/r.git");
+    expect(stripCredentials("not a url: user@host")).toBe("not a url: user@host");
+    expect(stripCredentials("http://host/path@v1")).toBe("http://host/path@v1"); // an @ after the authority is not userinfo
+    expect(hasCredentials("http://user:S3C@RETpw@host/")).toBe(true);
+    expect(JSON.stringify(publicPipOptions({ indexUrl: "http://user:S3C@RETpw@127.0.0.1:1/simple" }))).not.toMatch(/RETpw|S3C/);
+  });
+
   it("public options carry no secret and add trusted hosts for plain http", () => {
     const pub = publicPipOptions(secretOpts);
     expect(JSON.stringify(pub)).not.toMatch(/s3cret|tok@|user/);

@@ -35,5 +35,8 @@ describe("readProvenance", () => {
     expect(p.created).toBe("2024-02-03T04:05:06Z");
     expect(p.revision).toMatch(/^[0-9a-f]{40}$/);
     expect(p.source).toBe("https://git.example/team/repo.git");
+    // A token holding "@": nothing of it is left in the label.
+    git("remote", "set-url", "origin", "https://bob:tok@en-TAIL123@git.example/team/repo.git");
+    expect(readProvenance(plan, {}).source).toBe("https://git.example/team/repo.git");
   });
 });

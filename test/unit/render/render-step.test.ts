@@ -1,4 +1,4 @@
-import { cpSync, mkdirSync, writeFileSync } from "node:fs";
+import { cpSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { APP_DEPS, APP_SRC, IMAGE_UID } from "../../../src/contract.js";
@@ -167,5 +167,22 @@ describe("renderStep", () => {
     const plan = handWinePlan(dir);
     const r = renderStep(plan, plan.steps[0]!, opts);
     expect(r.diagnostics.map((d) => d.message).join("\n")).toMatch(/holds 51 MB/);
+  });
+
+  it("refuses a requirements.txt beside the notebook that links out of the folder, never reading it", () => {
+    const dir = wineDir();
+    const outside = tempDir("nbbuild-outside-");
+    writeFileSync(path.join(outside, "shadow"), "SECRET-LINE\n");
+    rmSync(path.join(dir, "requirements.txt"));
+    symlinkSync(path.join(outside, "shadow"), path.join(dir, "requirements.txt"));
+    const plan = handWinePlan(dir);
+    let message = "";
+    try {
+      renderStep(plan, plan.steps[0]!, opts);
+    } catch (e) {
+      message = (e as Error).message;
+    }
+    expect(message).toMatch(/requirements.txt.*symbolic link to a file outside the notebook's folder/);
+    expect(message).not.toContain("SECRET-LINE");
   });
 });

@@ -57,11 +57,12 @@ describe("writeStepContext", () => {
   it("keeps pip credentials out of every written file and passes pip settings by name", async () => {
     const { plan } = wine();
     const out = path.join(tempDir("nbbuild-render-"), "ctx");
-    const pip = { indexUrl: "http://alice:hunter2-secret@127.0.0.1:9/simple", extraIndexUrls: ["https://bob:pw-xyz9@example.invalid/simple"] };
+    const pip = { indexUrl: "http://alice:hunter2@secret-tail@127.0.0.1:9/simple", extraIndexUrls: ["https://bob:pw-xyz9@example.invalid/simple"] };
     const m = await writeStepContext(plan, "load_data", out, { base: BASE, env, pip });
     for (const f of tree(out)) {
       const text = readFileSync(path.join(out, f), "latin1");
-      expect(text, f).not.toContain("hunter2-secret");
+      expect(text, f).not.toContain("hunter2");
+      expect(text, f).not.toContain("secret-tail"); // the part after an @ inside the password
       expect(text, f).not.toContain("pw-xyz9");
     }
     expect(m.builds[0]!.buildArgs).toEqual(["NBBUILD_PIP_EXTRA_INDEX_URL", "NBBUILD_PIP_INDEX_URL", "NBBUILD_PIP_TRUSTED_HOST"]);
