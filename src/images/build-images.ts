@@ -9,6 +9,7 @@ import type { ImageMapRule } from "../render/image-map.js";
 import { chooseBase, renderPlan, repoComponent, type BaseChoice } from "../render/render-step.js";
 import type { RenderedStep, ResolvedBase } from "../render/types.js";
 import { sameRepository, withDigest } from "../registry/reference.js";
+import { explainInstallFailure } from "./pip-failure.js";
 import { mapLimit } from "./pool.js";
 import { planHash, readBuildRecord, writeBuildRecord } from "./record.js";
 import { BUILD_RECORD_VERSION, type BuildRecord, type StepImage } from "./record-types.js";
@@ -47,6 +48,9 @@ export interface BuildImagesOptions {
   onDiagnostic?: (d: Diagnostic) => void;
   env?: NodeJS.ProcessEnv;
 }
+
+/** Lines of a dependency install log kept for explaining a failure. */
+const LOG_LINES_KEPT = 5000;
 
 /** Elapsed seconds since `t0`, rounded to milliseconds. */
 const since = (t0: number) => Math.round(performance.now() - t0) / 1000;
@@ -134,16 +138,27 @@ export async function buildImages(plan: Plan, opts: BuildImagesOptions): Promise
       if (await engine.inspect(c.tag)) return event({ subject, state: "cached" });
       const t0 = performance.now();
       event({ subject, state: "building" });
+      // The whole install log (bounded): pip's telling ERROR lines may sit far above the engine's tail.
+      const log: string[] = [];
+      const onLog = (l: string) => {
+        if (log.push(l) > LOG_LINES_KEPT) log.shift();
+        opts.onLog?.(subject, l);
+      };
       try {
-        await engine.build(c, c.tag, { buildArgs, secretArgs: secretBuildArgs(buildArgs), network: kind === "deps" ? "host" : "none", onLog: (l) => opts.onLog?.(subject, l) });
+        await engine.build(c, c.tag, { buildArgs, secretArgs: secretBuildArgs(buildArgs), network: kind === "deps" ? "host" : "none", onLog });
         event({ subject, state: "built", seconds: since(t0) });
       } catch (err) {
         failed.add(c.tag);
         event({ subject, state: "failed", seconds: since(t0) });
         const users = rendered.filter((r) => pick(r)?.tag === c.tag).map((r) => r.step);
+        const pip = kind === "deps"
+          ? explainInstallFailure(plan, plan.steps.filter((s) => users.includes(s.name)), rendered.find((r) => r.deps.tag === c.tag)!.deps, log)
+          : undefined;
         problems.push({
-          location: stepLocation(plan, users[0]!),
-          message: kind === "deps"
+          location: pip?.cell ?? stepLocation(plan, users[0]!),
+          message: pip
+            ? `installing the dependencies of step(s) ${users.join(", ")} failed; pip says:\n${pip.text}`
+            : kind === "deps"
             ? `installing the dependencies of step(s) ${users.join(", ")} failed: ${(err as Error).message}`
             : `copying the folder of step(s) ${users.join(", ")} failed: ${(err as Error).message}`,
           ...(kind === "deps" ? { fix: "check the requirements (requirements.txt, %pip lines, imports) and the pip index options" } : {}),

@@ -223,7 +223,10 @@ function renderDependencies(plan: Plan, step: Step, options: RenderOptions, cach
     { path: "nbbuild-deps/requirements.json", data: Buffer.from(spec), mode: 0o664 },
     ...linkFiles,
   ];
-  return { tag: `nbbuild-deps:${hash.slice(0, 24)}`, hash, base, resolvedBase, requirements, imports, files, containerfile: CONTAINERFILE };
+  return {
+    tag: `nbbuild-deps:${hash.slice(0, 24)}`, hash, base, resolvedBase, requirements, imports, files, containerfile: CONTAINERFILE,
+    ...(reqText !== undefined ? { requirementsFile: options.requirementsFile ?? path.relative(plan.root, reqFile) } : {}),
+  };
 }
 
 function renderWith(plan: Plan, step: Step, options: RenderOptions, cache: Cache): RenderedStep {

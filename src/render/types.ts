@@ -45,6 +45,8 @@ export interface DependencyContext extends BuildContextFiles {
   resolvedBase: ResolvedBase;
   /** Requirement lines (requirements.txt, %pip lines), sorted. */
   requirements: string[];
+  /** The requirements file read (as given to --requirements, else relative to the plan root), when one exists. */
+  requirementsFile?: string;
   /** Imports without a matching requirement line, installed only when the base lacks them. */
   imports: ImportRequirement[];
 }
