@@ -220,6 +220,7 @@ export async function buildImages(plan: Plan, opts: BuildImagesOptions): Promise
   const record: BuildRecord = {
     recordVersion: BUILD_RECORD_VERSION,
     plan: plan.name,
+    source: plan.source.file,
     engine: engine.name,
     planHash: planHash(plan),
     steps: Object.fromEntries(plan.steps.map((s) => [s.name, steps[s.name]!])),

@@ -1,6 +1,6 @@
 /**
  * The build record: what `nbbuild image` built, read by `nbbuild pipeline` and `nbbuild run`.
- * Written atomically to `<root>/.nbbuild/<plan name>.build.json`.
+ * Written atomically to `<root>/.nbbuild/<file>.<plan name>.build.json` (see record.ts).
  */
 export const BUILD_RECORD_VERSION = 1 as const;
 
@@ -30,6 +30,8 @@ export interface StepImage {
 export interface BuildRecord {
   recordVersion: typeof BUILD_RECORD_VERSION;
   plan: string;
+  /** The notebook or .pipeline file (relative to the plan root) the images were built for. */
+  source?: string;
   engine: string;
   /** sha256 of the plan JSON the images were built from (pipeline writers warn on mismatch). */
   planHash: string;
