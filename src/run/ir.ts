@@ -6,6 +6,7 @@
  */
 import yaml from "js-yaml";
 import { NbbuildError, type Problem } from "../errors.js";
+import { k8sName } from "../pipeline/names.js";
 import { scanPlaceholders } from "./placeholders.js";
 
 /** KFP parameter types (the proto's ParameterType names). */
@@ -27,7 +28,10 @@ export type ParamSource =
 
 /** One task of the DAG with its executor resolved. */
 export interface RunTask {
+  /** The step name (`train_rf`) when the run knows the plan, else the IR's task key. */
   name: string;
+  /** The task key in the KFP IR (`train-rf`); `--from` accepts it too. */
+  kfpTask: string;
   component: string;
   executor: string;
   deps: string[];
@@ -252,6 +256,7 @@ export function parseIrDocuments(docs: unknown[], file: string): RunGraph {
 
     const task: RunTask = {
       name,
+      kfpTask: name,
       component: String(compName),
       executor: String(execName),
       deps: [...deps].sort(),
@@ -328,4 +333,38 @@ function platformWarnings(doc: Obj): string[] {
       out.push(`${exec}: PVC ${String(obj(p).constant ?? "?")} at ${String(obj(p).mountPath)} is not mounted locally`);
   }
   return out;
+}
+
+/**
+ * The graph with tasks named by the steps they run (`train_rf`, as `plan` and `image` show them)
+ * instead of their KFP task keys (`train-rf`), so run output, `--json` keys and run folders use
+ * one naming. `stepOf` maps a task key to its step name.
+ */
+export function withStepNames(graph: RunGraph, stepOf: (task: string) => string | undefined): RunGraph {
+  const rename = (t: string) => {
+    const step = stepOf(t);
+    return step && /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/.test(step) ? step : t;
+  };
+  const tasks = graph.tasks.map((t): RunTask => ({
+    ...t,
+    name: rename(t.name),
+    deps: t.deps.map(rename),
+    params: Object.fromEntries(
+      Object.entries(t.params).map(([k, p]) => [k, p.kind === "task" ? { ...p, producer: rename(p.producer) } : p]),
+    ),
+    artifacts: Object.fromEntries(Object.entries(t.artifacts).map(([k, a]) => [k, { ...a, producer: rename(a.producer) }])),
+  }));
+  return { ...graph, tasks };
+}
+
+/**
+ * The task `--from NAME` means: its step name, its KFP task key, or (for a pipeline file) the
+ * task whose key is NAME sanitised like KFP does; undefined when none or several match.
+ */
+export function findTask(graph: RunGraph, name: string): RunTask | undefined {
+  const exact = graph.tasks.find((t) => t.name === name) ?? graph.tasks.find((t) => t.kfpTask === name);
+  if (exact) return exact;
+  const key = k8sName(name);
+  const loose = graph.tasks.filter((t) => k8sName(t.name) === key || t.kfpTask === key);
+  return loose.length === 1 ? loose[0] : undefined;
 }

@@ -8,7 +8,7 @@ import { randomInt } from "node:crypto";
 import fs from "node:fs/promises";
 import { NbbuildError } from "../errors.js";
 import type { ContainerRunner } from "../engines/runner.js";
-import type { IrValue, RunGraph, RunTask } from "./ir.js";
+import { findTask, type IrValue, type RunGraph, type RunTask } from "./ir.js";
 import { hostPaths, type HostPaths } from "./layout.js";
 import type { TaskOutputs } from "./outputs.js";
 import { claimRunDir } from "./run-dir.js";
@@ -101,10 +101,11 @@ export async function runGraph(graph: RunGraph, values: Record<string, IrValue>,
   const access = await claimRunDir(opts.workdir, opts.file);
   let toRun = new Set(graph.tasks.map((t) => t.name));
   if (opts.from !== undefined) {
-    if (!byName.has(opts.from)) {
+    const from = findTask(graph, opts.from);
+    if (!from) {
       throw NbbuildError.at({ file: opts.file }, `--from ${opts.from}: no such step`, `steps: ${[...byName.keys()].join(", ")}`);
     }
-    toRun = downstream(graph, opts.from);
+    toRun = downstream(graph, from.name);
     const missing: string[] = [];
     for (const t of graph.tasks) {
       if (toRun.has(t.name)) continue;

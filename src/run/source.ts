@@ -8,7 +8,8 @@ import { toKfpIr } from "../pipeline/kfp.js";
 import { loadPlan } from "../plan/load.js";
 import type { Plan } from "../plan/types.js";
 import type { ImageMapRule } from "../render/image-map.js";
-import { parseIrDocuments, type RunGraph } from "./ir.js";
+import { taskName } from "../pipeline/names.js";
+import { parseIrDocuments, withStepNames, type RunGraph } from "./ir.js";
 
 /** Options for turning a notebook into a run graph. */
 export interface SourceOptions {
@@ -39,6 +40,8 @@ export async function irFromSource(file: string, opts: SourceOptions = {}): Prom
   // The writer's warnings concern clusters (unpushed images, backend versions); a local run
   // reports its own (platform-spec features it cannot honour) from the IR itself.
   const ir = toKfpIr(plan, record);
-  const graph = parseIrDocuments([ir.pipelineSpec, ...(ir.platformSpec ? [ir.platformSpec] : [])], plan.source.file);
+  const parsed = parseIrDocuments([ir.pipelineSpec, ...(ir.platformSpec ? [ir.platformSpec] : [])], plan.source.file);
+  const steps = new Map(plan.steps.map((s) => [taskName(s.name), s.name]));
+  const graph = withStepNames(parsed, (t) => steps.get(t));
   return { graph, root: plan.root, plan };
 }

@@ -15,7 +15,6 @@ import { buildImages } from "../../src/images/build-images.js";
 import { APP_SRC, FILES_ARTIFACT, UI_CONFUSION_ARTIFACT, UI_MARKDOWN_ARTIFACT } from "../../src/contract.js";
 import type { BuildRecord } from "../../src/images/record-types.js";
 import { makeBuilder } from "../../src/engines/factory.js";
-import { taskName } from "../../src/pipeline/names.js";
 import { loadPlan } from "../../src/plan/load.js";
 import type { Plan } from "../../src/plan/types.js";
 import { formatSummary } from "../../src/run/report.js";
@@ -111,7 +110,7 @@ describe("Elyra .pipeline: nbbuild run == the nodes run by hand in order", () =>
     );
     const expected = byMarker(stdout);
     for (const step of plan.steps) {
-      const lines = printed.get(taskName(step.name)) ?? [];
+      const lines = printed.get(step.name) ?? [];
       expect(lines, `printed output of ${step.name}`).toEqual(expected.get(step.name));
       expect(lines.length).toBeGreaterThan(0);
     }
@@ -120,7 +119,7 @@ describe("Elyra .pipeline: nbbuild run == the nodes run by hand in order", () =>
     // Every declared output is the same file the hand run wrote.
     for (const step of plan.steps) {
       for (const out of step.fileOutputs) {
-        const produced = path.join(result.workdir, taskName(step.name), "artifacts", FILES_ARTIFACT, out);
+        const produced = path.join(result.workdir, step.name, "artifacts", FILES_ARTIFACT, out);
         expect(await fs.readFile(produced, "utf8"), `${step.name}: ${out}`).toBe(await fs.readFile(path.join(ref, out), "utf8"));
       }
     }
@@ -188,10 +187,10 @@ describe("Elyra .pipeline: nbbuild run == the nodes run by hand in order", () =>
     );
     for (const node of ["n-prepare", "n-train", "n-after"]) {
       const steps = plan.steps.filter((s) => s.source.node === node).map((s) => s.name);
-      expect(steps.flatMap((s) => printed.get(taskName(s)) ?? []), node).toEqual(expected.get(node));
+      expect(steps.flatMap((s) => printed.get(s) ?? []), node).toEqual(expected.get(node));
     }
     expect(plan.steps.filter((s) => s.source.node === "n-train").map((s) => s.name)).toEqual(["train_load", "train_total_1", "train_save"]);
-    const total = path.join(result.workdir, taskName("train_save"), "artifacts", FILES_ARTIFACT, "total.txt");
+    const total = path.join(result.workdir, "train_save", "artifacts", FILES_ARTIFACT, "total.txt");
     expect(await fs.readFile(total, "utf8")).toBe(await fs.readFile(path.join(ref, "total.txt"), "utf8"));
   });
 });

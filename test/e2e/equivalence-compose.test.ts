@@ -9,7 +9,6 @@ import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { taskName } from "../../src/pipeline/names.js";
 import type { ParamValue } from "../../src/plan/types.js";
 import { formatSummary } from "../../src/run/report.js";
 import { cellKey, composedReferenceScript, expectedStepOutput, pipelineRun, printed, readingOrder, referenceRun, stage } from "./equivalence.helpers.js";
@@ -48,9 +47,9 @@ async function proveComposedEquivalent(overrides: Record<string, ParamValue> = {
   for (const step of plan.steps) {
     const own = step.code.filter((b) => b.role === "step").map((b) => cellKey(b.file, b.cell.index));
     for (const k of own) expect(ref.cells.get(k)?.length, `reference output of ${k}`).toBeGreaterThan(0);
-    expect(printed(lines.get(taskName(step.name))), `printed output of step ${step.name}`).toEqual(expectedStepOutput(plan, step.name, ref));
+    expect(printed(lines.get(step.name)), `printed output of step ${step.name}`).toEqual(expectedStepOutput(plan, step.name, ref));
   }
-  const final = printed(lines.get(taskName("report")));
+  const final = printed(lines.get("report"));
   expect(final.length).toBeGreaterThan(0);
   expect(Object.keys(ref.metrics).sort()).toEqual(["r2", "spread"]);
   expect(run.metrics).toEqual(ref.metrics);

@@ -7,7 +7,6 @@ import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { taskName } from "../../src/pipeline/names.js";
 import type { ParamValue } from "../../src/plan/types.js";
 import { formatSummary } from "../../src/run/report.js";
 import type { RunResult } from "../../src/run/scheduler.js";
@@ -34,10 +33,10 @@ async function proveEquivalent(nb: string, overrides: Record<string, ParamValue>
   expect(ref.exitCode, ref.lines.join("\n")).toBe(0);
   expect(run.status, formatSummary(run)).toBe("succeeded");
   for (const step of plan.steps) {
-    expect(printed(lines.get(taskName(step.name))), `printed output of step ${step.name}`).toEqual(expectedStepOutput(plan, step.name, ref));
+    expect(printed(lines.get(step.name)), `printed output of step ${step.name}`).toEqual(expectedStepOutput(plan, step.name, ref));
   }
   const final = plan.steps.at(-1)!;
-  if (finalPrints) expect(printed(lines.get(taskName(final.name))).length, "the final step prints something").toBeGreaterThan(0);
+  if (finalPrints) expect(printed(lines.get(final.name)).length, "the final step prints something").toBeGreaterThan(0);
   expect(Object.keys(ref.metrics).length).toBe(plan.metrics.length);
   expect(run.metrics).toEqual(ref.metrics);
   return run;

@@ -36,10 +36,25 @@ describe("nbbuild run on notebooks and .pipeline files", () => {
       build: true, base: BASE, handleSignals: false, onEvent: (e) => e.type === "line" && lines.push(`${e.step}|${e.line}`),
     });
     expect(r.status).toBe("succeeded");
-    expect(r.order[0]).toBe("load-data");
-    expect(r.order.at(-1)).toBe("report");
-    expect(r.steps["load-data"].outputs).toContain("nbbuild_files");
+    // One naming: the step names `plan` shows (load_data), not KFP task keys (load-data), in the
+    // result, the streamed lines and the run folders.
+    expect(r.order).toEqual(["load_data", "build_features", "summary_stats", "report"]);
+    expect(r.steps.load_data.outputs).toContain("nbbuild_files");
     expect(lines.some((l) => l.startsWith("report|report: rows 39"))).toBe(true);
+    expect(lines.some((l) => l.startsWith("load-data|"))).toBe(false);
+    expect((await fs.readdir(r.workdir)).filter((n) => !n.startsWith(".")).sort()).toEqual(
+      ["build_features", "load_data", "report", "run.json", "summary_stats"],
+    );
     expect(r.metrics.rows).toBe(39);
+    // --from takes the step name, and still the KFP task key.
+    for (const from of ["summary_stats", "summary-stats"]) {
+      const again = await runPipeline(path.join(dir, "four.pipeline"), { from, workdir: r.workdir, handleSignals: false });
+      expect(again.status).toBe("succeeded");
+      expect(again.steps.load_data.status).toBe("reused");
+      expect(again.steps.summary_stats.status).toBe("succeeded");
+    }
+    await expect(runPipeline(path.join(dir, "four.pipeline"), { from: "nope", handleSignals: false })).rejects.toThrow(
+      /--from nope: no such step[\s\S]*steps: load_data, build_features, summary_stats, report/,
+    );
   });
 });
