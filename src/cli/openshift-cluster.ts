@@ -17,11 +17,12 @@ function addObjectOptions(command: Command): Command {
     .option("--source-secret <name>", "Secret with the git credentials (basic-auth or ssh-auth) for a private repository")
     .option("--builder <image>", `S2I builder: an ImageStreamTag [namespace/]name:tag, or a registry reference host/repo:tag (imported into an ImageStream)`, DEFAULT_BUILDER)
     .option("--builder-base <image>", "the base the builder was built FROM (its io.nbbuild.base label): the dependency builds then check their hash")
+    .option("--builder-base-user <user>", "with --builder-base: that base's user (the builder's io.nbbuild.base-user label; default root)")
     .option("--no-webhook-rolebinding", "do not bind system:webhook to system:unauthenticated (OpenShift >= 4.16 then refuses anonymous webhook calls)");
 }
 
 interface ObjectFlags {
-  gitUri: string; gitRef?: string; contextDir?: string; sourceSecret?: string; builder: string; builderBase?: string; webhookRolebinding: boolean; namespace?: string;
+  gitUri: string; gitRef?: string; contextDir?: string; sourceSecret?: string; builder: string; builderBase?: string; builderBaseUser?: string; webhookRolebinding: boolean; namespace?: string;
 }
 
 /** --kubeconfig and --namespace for the commands that talk to a cluster. */
@@ -41,7 +42,7 @@ function duration(text: string): number {
 const say = (line: string) => process.stderr.write(`${line}\n`);
 const objectOptions = (o: ObjectFlags): ClusterObjectOptions => ({
   gitUri: o.gitUri, gitRef: o.gitRef, contextDir: o.contextDir, sourceSecret: o.sourceSecret, namespace: o.namespace,
-  builder: o.builder, builderBase: o.builderBase, webhookRoleBinding: o.webhookRolebinding, onWarning: (w) => say(`warning: ${w}`),
+  builder: o.builder, builderBase: o.builderBase, builderBaseUser: o.builderBaseUser, webhookRoleBinding: o.webhookRolebinding, onWarning: (w) => say(`warning: ${w}`),
 });
 
 /** Registers `nbbuild openshift manifests|apply|build|pipeline` on the `openshift` group. */

@@ -31,6 +31,8 @@ export interface ClusterObjectOptions {
    * then the ones assemble computes, and the dependency builds check them.
    */
   builderBase?: string;
+  /** That base's configured user (its io.nbbuild.base-user label; "" = root, the default). */
+  builderBaseUser?: string;
   /** False: no RoleBinding for anonymous webhook calls (--no-webhook-rolebinding). */
   webhookRoleBinding?: boolean;
   onWarning?: (w: string) => void;
@@ -69,12 +71,13 @@ export function notebookPathInRepo(plan: Plan, contextDir: string | undefined, o
  * step's base): the builder's own base when known (`base`, user root, as assemble renders), else
  * the builder reference as written, which names dependency sets just as deterministically.
  */
-export function dependencyHashes(plan: Plan, base: string, onWarning?: (w: string) => void): Record<string, string> {
+export function dependencyHashes(plan: Plan, base: string, user: string, onWarning?: (w: string) => void): Record<string, string> {
   for (const s of plan.steps.filter((x) => x.image)) {
     onWarning?.(`step ${s.name} names its own image ${s.image}; S2I builds start from the builder image instead`);
   }
   const s2iPlan: Plan = { ...plan, baseImage: undefined, steps: plan.steps.map((s) => ({ ...s, image: undefined })) };
-  const rendered = renderPlan(s2iPlan, { base, bases: { [base]: { ref: base, user: "" } }, env: {} });
+  const digest = /@(sha256:[0-9a-f]{64})$/.exec(base)?.[1];
+  const rendered = renderPlan(s2iPlan, { base, bases: { [base]: { ref: base, ...(digest ? { digest } : {}), user } }, env: {} });
   return Object.fromEntries(rendered.map((r) => [r.step, r.deps.hash]));
 }
 
@@ -92,7 +95,7 @@ export async function clusterObjects(file: string, opts: ClusterObjectOptions, w
     notebookPath: notebookPathInRepo(plan, opts.contextDir, opts.onWarning),
     namespace: opts.namespace,
     builder: parseBuilder(builderText),
-    dependencyHashes: dependencyHashes(plan, opts.builderBase ?? builderText, opts.onWarning),
+    dependencyHashes: dependencyHashes(plan, opts.builderBase ?? builderText, opts.builderBaseUser ?? "", opts.onWarning),
     hashesMatchBuilder: opts.builderBase !== undefined,
     webhookSecret,
     webhookRoleBinding: opts.webhookRoleBinding,
