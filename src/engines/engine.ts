@@ -4,6 +4,7 @@
  * OCI layout folder, a docker-archive tarball, a docker daemon), a `ContainerRunner` runs one.
  * Each implementation lives in its own file; factory.ts is the only place that picks and wires one.
  */
+import type { ImageDescription } from "../render/image-description.js";
 
 /** One file of a build context: a POSIX path relative to the context root, its bytes and mode. */
 export interface ContextFile {
@@ -20,6 +21,8 @@ export interface BuildContextFiles {
   files: ContextFile[];
   /** Path of the Containerfile inside `files`. */
   containerfile: string;
+  /** The image the context describes, engine-neutral (the oci engine builds from this alone). */
+  image?: ImageDescription;
 }
 
 /** What an engine knows about an image it holds. */

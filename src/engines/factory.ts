@@ -3,7 +3,13 @@ import type { Builder, Engine, EngineName, Publisher } from "./engine.js";
 import type { ContainerRunner } from "./runner.js";
 
 /** Engine names accepted by --engine of `nbbuild image`. */
-const BUILDER_NAMES: readonly EngineName[] = ["auto", "docker", "buildah", "podman"];
+const BUILDER_NAMES: readonly EngineName[] = ["auto", "docker", "buildah", "podman", "oci"];
+
+/** Options of the builders that talk to registries themselves (oci). */
+export interface BuilderOptions {
+  /** Plain http for non-loopback registries (--insecure). */
+  insecure?: boolean;
+}
 /** Engine names accepted by --engine of `nbbuild run` (the engines that run containers). */
 export const RUNNER_NAMES = ["auto", "docker", "podman"] as const;
 
@@ -32,38 +38,44 @@ async function storeEngine(name: "docker" | "buildah" | "podman"): Promise<Engin
 
 /**
  * The only place that picks and wires an image builder. "auto": docker when its daemon answers,
- * else buildah, else podman; `say` is told which and why.
+ * else oci (daemonless: needs no container runtime, no root); `say` is told which and why.
  */
-export async function makeBuilder(name: EngineName | string = "auto", say: (msg: string) => void = () => {}): Promise<Builder> {
+export async function makeBuilder(name: EngineName | string = "auto", say: (msg: string) => void = () => {}, opts: BuilderOptions = {}): Promise<Builder> {
   switch (name) {
     case "docker":
     case "buildah":
     case "podman":
       return storeEngine(name);
+    case "oci":
+      return new (await import("./oci/builder.js")).OciBuilder({ insecure: opts.insecure });
     case "auto":
       if (await dockerAnswers()) {
         say("engine: docker (the docker daemon answers)");
         return storeEngine("docker");
       }
-      for (const tool of ["buildah", "podman"] as const) {
-        if (await toolRuns(tool)) {
-          say(`engine: ${tool} (no docker daemon answered)`);
-          return storeEngine(tool);
-        }
-      }
-      throw NbbuildError.at(
-        { file: "--engine auto" },
-        "no container engine found: the docker daemon does not answer and neither buildah nor podman runs",
-        "start dockerd, or install buildah or podman",
-      );
+      say("engine: oci (no docker daemon answered; builds without a container runtime)");
+      return new (await import("./oci/builder.js")).OciBuilder({ insecure: opts.insecure });
     default:
       throw NbbuildError.at({ file: `--engine ${name}` }, `unknown engine "${name}"`, `use one of ${BUILDER_NAMES.join(", ")}`);
   }
 }
 
-/** The publisher for `--push REGISTRY/PREFIX`: a store engine pushes from its own store. */
-export function registryPublisher(builder: Builder): Publisher {
+/** The publisher for `--push REGISTRY/PREFIX`: a store engine pushes from its own store, oci through its registry client. */
+export async function registryPublisher(builder: Builder): Promise<Publisher> {
+  if (builder.name === "oci") return (builder as import("./oci/builder.js").OciBuilder).registryPublisher();
   return builder as Engine;
+}
+
+/**
+ * The publisher for `--output SINK`: `oci:DIR` (an OCI image layout), `docker-archive:FILE`
+ * (a `docker load` tarball), `docker-daemon`. Needs the oci builder, whose store holds images as
+ * OCI blobs (docker, buildah and podman keep theirs in their own stores).
+ */
+export async function outputPublisher(builder: Builder, sink: string): Promise<Publisher> {
+  if (builder.name !== "oci") {
+    throw NbbuildError.at({ file: `--output ${sink}` }, `--output needs --engine oci (the ${builder.name} engine keeps images in its own store)`, "pass --engine oci, or --push REGISTRY/PREFIX");
+  }
+  return (builder as import("./oci/builder.js").OciBuilder).outputPublisher(sink);
 }
 
 /**
@@ -77,6 +89,7 @@ export async function makeRunner(name: string = "auto", say: (msg: string) => vo
     case "podman":
       return new (await import("./podman-runner.js")).PodmanRunner();
     case "auto":
+    case "oci":
     case "buildah": {
       if (await dockerAnswers()) {
         say("runner: docker (the docker daemon answers)");

@@ -35,6 +35,8 @@ export interface BuildImagesOptions {
   publisher?: Publisher;
   /** --image-map rules (default: $NBBUILD_IMAGE_MAP). */
   imageMap?: ImageMapRule[];
+  /** --output SINK: also publishes every step image there under its local tag. */
+  output?: Publisher;
   /** --requirements FILE. */
   requirementsFile?: string;
   /** Pip settings (may carry credentials; they only reach the install stage's build args). */
@@ -169,7 +171,7 @@ export async function buildImages(plan: Plan, opts: BuildImagesOptions): Promise
   await ensureShared("deps", (r) => r.deps, pipBuildArgs(opts.pip ?? {}));
   await ensureShared("src", (r) => (failed.has(r.deps.tag) ? undefined : r.folder), {});
 
-  const publisher = opts.push ? (opts.publisher ?? registryPublisher(engine)) : undefined;
+  const publisher = opts.push ? (opts.publisher ?? (await registryPublisher(engine))) : undefined;
   // What an earlier build pushed: an unchanged step costs no registry request.
   const previous = opts.push ? readBuildRecord(plan) : undefined;
   const steps: Record<string, StepImage> = {};
@@ -195,6 +197,7 @@ export async function buildImages(plan: Plan, opts: BuildImagesOptions): Promise
         }
         image = withDigest(remote, digest!);
       }
+      if (opts.output) await opts.output.publish(r.tag, r.tag);
       const seconds = since(t0);
       event({ subject: r.step, state: cached ? "cached" : opts.push ? "pushed" : "built", seconds });
       steps[r.step] = {

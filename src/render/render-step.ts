@@ -23,10 +23,27 @@ import { runnerFiles } from "./runner-files.js";
 import { renderStepModule } from "./step-module.js";
 import { renderTemplate, templateBytes } from "./templates.js";
 import type { DependencyContext, FolderContext, RenderOptions, RenderedStep, ResolvedBase } from "./types.js";
+import { containerfileBody, layerContextFiles, renderContainerfile, type ImageDescription, type LayerDescription } from "./image-description.js";
 
 /** Base used when neither the step, the flags, the notebook nor NBBUILD_BASE name one. */
 export const DEFAULT_BASE = "python:3.11-slim";
 const CONTAINERFILE = "Containerfile";
+/** `created` when no provenance time is given (SOURCE_DATE_EPOCH unset, not in git). */
+const EPOCH_TIME = "1970-01-01T00:00:00Z";
+
+/** The environment of every dependency image (and so of every step image). */
+function appEnv(): [string, string][] {
+  return [
+    ["APP_ROOT", contract.APP_ROOT],
+    ["HOME", contract.APP_SRC],
+    ["PYTHONPATH", contract.APP_DEPS],
+    ["PATH", `${contract.APP_DEPS}/bin:\${PATH:-/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin}`],
+    ["PYTHONDONTWRITEBYTECODE", "1"],
+    ["PYTHONUNBUFFERED", "1"],
+    ["PIP_NO_CACHE_DIR", "1"],
+    ["MPLCONFIGDIR", "/tmp/matplotlib"],
+  ];
+}
 
 /** Memo of folder listings and file reads shared by the steps of one render. */
 interface Cache {
@@ -201,10 +218,19 @@ function renderDependencies(plan: Plan, step: Step, options: RenderOptions, cach
     findLinkFiles: linkFiles.map((f) => [f.path, sha256(f.data)]),
     template: sha256(templateBytes("Containerfile.deps.hbs")),
     installer: sha256(installer),
+    env: appEnv(),
   };
   const hash = hashJson(key);
   // Declare only the build args this build passes (each ARG is one more step for the builder).
   const buildArgs = Object.keys(pipBuildArgs(key.pip)).sort();
+  const image: ImageDescription = {
+    from: resolvedBase.ref,
+    dirs: { paths: [contract.APP_ROOT, contract.APP_SRC, contract.APP_NBBUILD, contract.APP_DEPS], uid: contract.IMAGE_UID, gid: 0 },
+    layers: [],
+    packages: { requirements, imports },
+    config: { env: appEnv(), user: String(contract.IMAGE_UID), workdir: contract.APP_SRC },
+    created: options.provenance?.created ?? EPOCH_TIME,
+  };
   const containerfile = renderTemplate("Containerfile.deps.hbs", {
     hash,
     base: resolvedBase.ref,
@@ -212,9 +238,7 @@ function renderDependencies(plan: Plan, step: Step, options: RenderOptions, cach
     uid: contract.IMAGE_UID,
     appRoot: contract.APP_ROOT,
     appParent: path.posix.dirname(contract.APP_ROOT),
-    appSrc: contract.APP_SRC,
-    appNbbuild: contract.APP_NBBUILD,
-    appDeps: contract.APP_DEPS,
+    config: containerfileBody(image),
     switchToRoot: resolvedBase.user === undefined || !/^(|root|0|0:0|root:root)$/.test(resolvedBase.user),
   });
   const files: ContextFile[] = [
@@ -224,7 +248,7 @@ function renderDependencies(plan: Plan, step: Step, options: RenderOptions, cach
     ...linkFiles,
   ];
   return {
-    tag: `nbbuild-deps:${hash.slice(0, 24)}`, hash, base, resolvedBase, requirements, imports, files, containerfile: CONTAINERFILE,
+    tag: `nbbuild-deps:${hash.slice(0, 24)}`, hash, base, resolvedBase, requirements, imports, files, containerfile: CONTAINERFILE, image,
     ...(reqText !== undefined ? { requirementsFile: options.requirementsFile ?? path.relative(plan.root, reqFile) } : {}),
   };
 }
@@ -243,34 +267,50 @@ function renderWith(plan: Plan, step: Step, options: RenderOptions, cache: Cache
   }
   // The folder goes into an image of its own (shared by the notebook's steps), so each step
   // image adds one small layer: runner + step module.
+  const created = options.provenance?.created ?? EPOCH_TIME;
   let folderCtx: FolderContext | undefined;
   if (folder.length) {
-    const cf = renderTemplate("Containerfile.src.hbs", { depsImage: deps.tag, uid: contract.IMAGE_UID, appSrc: contract.APP_SRC });
-    const srcFiles: ContextFile[] = folder.map((f) => ({ ...f, path: `src/${f.path}` }));
+    const image: ImageDescription = {
+      from: deps.tag,
+      layers: [{ contextDir: "src", dest: contract.APP_SRC, uid: contract.IMAGE_UID, gid: 0, files: folder }],
+      config: {},
+      created,
+    };
+    const cf = renderContainerfile(image, ["nbbuild folder image: the notebook's working folder on top of its dependency image."]);
+    const srcFiles = layerContextFiles(image);
     const hash = hashJson({ deps: deps.hash, containerfile: cf, files: srcFiles.map(fileKey) });
     srcFiles.push({ path: CONTAINERFILE, data: Buffer.from(cf), mode: 0o664 });
-    folderCtx = { tag: `nbbuild-src:${hash.slice(0, 24)}`, hash, files: srcFiles, containerfile: CONTAINERFILE };
+    folderCtx = { tag: `nbbuild-src:${hash.slice(0, 24)}`, hash, files: srcFiles, containerfile: CONTAINERFILE, image };
   }
-  const files: ContextFile[] = [
-    ...runnerFiles(),
-    { path: "nbbuild/step.py", data: Buffer.from(renderStepModule(plan, step)), mode: 0o664 },
-  ];
+  // One small layer per step: runner + step module, so a one-cell edit rebuilds only it.
+  const stepLayer: LayerDescription = {
+    contextDir: "nbbuild",
+    dest: contract.APP_NBBUILD,
+    uid: contract.IMAGE_UID,
+    gid: 0,
+    files: [
+      ...runnerFiles().map((f) => ({ ...f, path: f.path.slice("nbbuild/".length) })),
+      { path: "step.py", data: Buffer.from(renderStepModule(plan, step)), mode: 0o664 },
+    ],
+  };
+  const files: ContextFile[] = layerContextFiles({ layers: [stepLayer] });
   const fixedLabels: Record<string, string> = {
     "io.nbbuild.plan": plan.name,
     "io.nbbuild.step": step.name,
     "io.nbbuild.notebook": step.source.file,
     "io.nbbuild.version": VERSION,
   };
-  const view = (labels: Record<string, string>) => ({
-    plan: plan.name,
-    step: step.name,
-    fromImage: folderCtx?.tag ?? deps.tag,
-    uid: contract.IMAGE_UID,
-    appSrc: contract.APP_SRC,
-    appNbbuild: contract.APP_NBBUILD,
-    labels,
+  const describe = (labels: Record<string, string>): ImageDescription => ({
+    from: folderCtx?.tag ?? deps.tag,
+    layers: [stepLayer],
+    config: { labels },
+    created,
   });
-  const body = renderTemplate("Containerfile.step.hbs", view(fixedLabels));
+  const comment = [
+    `nbbuild step image ${step.name} of ${plan.name}: runner + step code on top of the folder image.`,
+    `USER ${contract.IMAGE_UID} and WORKDIR ${contract.APP_SRC} are inherited.`,
+  ];
+  const body = renderContainerfile(describe(fixedLabels), comment);
   const contentHash = hashJson({
     deps: deps.hash,
     folder: folderCtx?.hash ?? "",
@@ -281,14 +321,15 @@ function renderWith(plan: Plan, step: Step, options: RenderOptions, cache: Cache
   const labels: Record<string, string> = {
     "org.opencontainers.image.source": prov?.source ?? step.source.file,
     "org.opencontainers.image.revision": prov?.revision ?? "",
-    "org.opencontainers.image.created": prov?.created ?? "1970-01-01T00:00:00Z",
+    "org.opencontainers.image.created": created,
     "org.opencontainers.image.title": `${plan.name}-${step.name}`,
     ...fixedLabels,
     "io.nbbuild.notebook-digest": prov?.notebookDigest ?? "",
     "io.nbbuild.content-hash": contentHash,
     "io.nbbuild.dependency-hash": deps.hash,
   };
-  files.push({ path: CONTAINERFILE, data: Buffer.from(renderTemplate("Containerfile.step.hbs", view(labels))), mode: 0o664 });
+  const image = describe(labels);
+  files.push({ path: CONTAINERFILE, data: Buffer.from(renderContainerfile(image, comment)), mode: 0o664 });
   return {
     step: step.name,
     tag: `${stepRepository(plan, step)}:${contentHash.slice(0, 24)}`,
@@ -299,6 +340,7 @@ function renderWith(plan: Plan, step: Step, options: RenderOptions, cache: Cache
     diagnostics,
     files,
     containerfile: CONTAINERFILE,
+    image,
   };
 }
 

@@ -1,4 +1,5 @@
 import type { BuildContextFiles } from "../engines/engine.js";
+import type { ImageDescription } from "./image-description.js";
 import type { Diagnostic } from "../plan/types.js";
 import type { ImageMapRule } from "./image-map.js";
 import type { PipOptions } from "./pip.js";
@@ -49,6 +50,7 @@ export interface DependencyContext extends BuildContextFiles {
   requirementsFile?: string;
   /** Imports without a matching requirement line, installed only when the base lacks them. */
   imports: ImportRequirement[];
+  image: ImageDescription;
 }
 
 /** The build context of a folder image (dependency image + the step's working folder). */
@@ -56,6 +58,7 @@ export interface FolderContext extends BuildContextFiles {
   /** `nbbuild-src:<hash>`. */
   tag: string;
   hash: string;
+  image: ImageDescription;
 }
 
 /**
@@ -72,4 +75,6 @@ export interface RenderedStep extends BuildContextFiles {
   folder?: FolderContext;
   labels: Record<string, string>;
   diagnostics: Diagnostic[];
+  /** The step image; `files` + `containerfile` are its rendering for docker/buildah/podman. */
+  image: ImageDescription;
 }

@@ -1,0 +1,84 @@
+/**
+ * What a layer holds for Python, read from its tar without running anything: Python versions
+ * (`usr/lib/python3.X/`), installed distributions (`*.dist-info/METADATA`, `*.egg-info`) and the
+ * top-level modules of site-/dist-packages. The oci engine decides from these whether a base
+ * satisfies a step's imports, and the SBOM lists the distributions.
+ */
+import { createReadStream } from "node:fs";
+import { createGunzip } from "node:zlib";
+import { extract } from "tar-stream";
+
+/** One installed Python distribution. */
+export interface PythonDistribution {
+  name: string;
+  version: string;
+  /** Metadata path inside the image. */
+  path: string;
+}
+
+/** Python facts of one layer. */
+export interface PythonFacts {
+  pythonVersions: string[];
+  distributions: PythonDistribution[];
+  modules: string[];
+}
+
+const PKG_DIR = /^(.*\/(?:site|dist)-packages)\/([^/]+)(\/.*)?$/;
+const METADATA = /^(.*\/(?:site|dist)-packages)\/([^/]+)\.(dist-info\/METADATA|egg-info\/PKG-INFO|egg-info)$/;
+
+/** `Name:` and `Version:` of a METADATA/PKG-INFO text. */
+function readMetadata(text: string): { name?: string; version?: string } {
+  const head = text.split(/\r?\n\r?\n/, 1)[0] ?? "";
+  return {
+    name: /^Name:\s*(.+)$/m.exec(head)?.[1]?.trim(),
+    version: /^Version:\s*(.+)$/m.exec(head)?.[1]?.trim(),
+  };
+}
+
+/** Reads the Python facts of a gzipped layer tar at `file`. */
+export async function scanLayer(file: string): Promise<PythonFacts> {
+  const versions = new Set<string>();
+  const modules = new Set<string>();
+  const distributions: PythonDistribution[] = [];
+  const ex = extract();
+  const done = new Promise<void>((resolve, reject) => {
+    ex.on("entry", (header, stream, next) => {
+      const name = header.name.replace(/^\.?\//, "").replace(/\/$/, "");
+      const v = /^usr\/(?:local\/)?lib\/python(3\.\d+)(?:\/|$)/.exec(name);
+      if (v) versions.add(v[1]!);
+      const pkg = PKG_DIR.exec(name);
+      if (pkg && !/\.(dist-info|egg-info|pth)$/.test(pkg[2]!) && !pkg[2]!.startsWith(".wh.")) {
+        const top = pkg[3] ? pkg[2]! : /^([A-Za-z_][\w]*)(\.[\w-]+)*\.(py|so|pyd)$/.exec(pkg[2]!)?.[1];
+        if (top && /^[A-Za-z_]\w*$/.test(top)) modules.add(top);
+      }
+      const meta = METADATA.exec(name);
+      if (meta && header.type === "file") {
+        const chunks: Buffer[] = [];
+        stream.on("data", (c: unknown) => chunks.push(c as Buffer));
+        stream.on("end", () => {
+          const m = readMetadata(Buffer.concat(chunks).toString("utf8"));
+          if (m.name && m.version) distributions.push({ name: m.name, version: m.version, path: `/${name}` });
+          next();
+        });
+        return;
+      }
+      stream.on("end", next);
+      stream.resume();
+    });
+    ex.on("finish", resolve);
+    ex.on("error", reject);
+  });
+  const src = createReadStream(file).pipe(createGunzip());
+  src.on("error", (e) => ex.destroy(e));
+  src.pipe(ex);
+  await done;
+  distributions.sort((a, b) => (a.name.toLowerCase() < b.name.toLowerCase() ? -1 : a.name.toLowerCase() > b.name.toLowerCase() ? 1 : a.path < b.path ? -1 : 1));
+  return { pythonVersions: [...versions].sort(), distributions, modules: [...modules].sort() };
+}
+
+/** The facts of an image: the union over its layers, in order. */
+export function mergeFacts(layers: PythonFacts[]): PythonFacts {
+  const versions = new Set(layers.flatMap((l) => l.pythonVersions));
+  const modules = new Set(layers.flatMap((l) => l.modules));
+  return { pythonVersions: [...versions].sort(), distributions: layers.flatMap((l) => l.distributions), modules: [...modules].sort() };
+}

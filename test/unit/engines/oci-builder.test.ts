@@ -1,0 +1,174 @@
+/**
+ * The oci engine end to end against a 127.0.0.1 distribution server: a small Python "base"
+ * (layers as a Debian python3 would lay them out), the wine plan built and pushed twice from
+ * fresh copies with empty stores (same digests), a no-op that costs no request, a one-cell edit
+ * within the request budget, and the layer tars' order, owners and modes.
+ */
+import { createHash } from "node:crypto";
+import { cpSync, readFileSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { gunzipSync } from "node:zlib";
+import { extract } from "tar-stream";
+import { Readable } from "node:stream";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { OciBuilder } from "../../../src/engines/oci/builder.js";
+import { OCI_CONFIG, OCI_MANIFEST, jsonBytes } from "../../../src/engines/oci/image.js";
+import { buildLayer } from "../../../src/engines/oci/layer.js";
+import type { Manifest } from "../../../src/engines/oci/store.js";
+import { buildImages } from "../../../src/images/build-images.js";
+import type { Plan } from "../../../src/plan/types.js";
+import { RegistryClient } from "../../../src/registry/client.js";
+import { handWinePlan } from "../render/wine-plan.js";
+import { startTestRegistry, type TestRegistry } from "../../support/registry-server.js";
+import { cleanTemps, tempDir } from "../../support/temp.js";
+
+let reg: TestRegistry;
+let base: string;
+afterAll(async () => {
+  await reg?.close();
+  cleanTemps();
+});
+
+const file = (p: string, text: string) => ({ path: p, type: "file" as const, mode: 0o644, uid: 0, gid: 0, data: Buffer.from(text) });
+const meta = (dir: string, name: string, version: string) => file(`usr/lib/python3/dist-packages/${dir}/METADATA`, `Metadata-Version: 2.1\nName: ${name}\nVersion: ${version}\n\nbody`);
+
+/** Pushes a one-layer base with python3.11, pandas, scikit-learn, matplotlib, numpy; returns it pinned. */
+async function pushBase(r: TestRegistry): Promise<string> {
+  const layer = await buildLayer([
+    file("usr/lib/python3.11/os.py", ""),
+    file("usr/lib/python3/dist-packages/pandas/__init__.py", ""),
+    meta("pandas-1.5.3.dist-info", "pandas", "1.5.3"),
+    file("usr/lib/python3/dist-packages/sklearn/__init__.py", ""),
+    meta("scikit_learn-1.2.1.dist-info", "scikit-learn", "1.2.1"),
+    file("usr/lib/python3/dist-packages/matplotlib/__init__.py", ""),
+    meta("matplotlib-3.6.3.dist-info", "matplotlib", "3.6.3"),
+    file("usr/lib/python3/dist-packages/numpy/__init__.py", ""),
+    meta("numpy-1.24.2.dist-info", "numpy", "1.24.2"),
+  ], new Date(0));
+  const config = jsonBytes({ architecture: "amd64", os: "linux", config: { Env: ["PATH=/usr/bin:/bin"], Cmd: ["python3"] }, rootfs: { type: "layers", diff_ids: [layer.diffId] } });
+  const client = new RegistryClient(r.host, { credential: null });
+  await client.uploadBlob("base/python", layer.digest, layer.blob);
+  await client.uploadBlob("base/python", sha(config), config);
+  const manifest = jsonBytes({
+    schemaVersion: 2, mediaType: OCI_MANIFEST,
+    config: { mediaType: OCI_CONFIG, digest: sha(config), size: config.length },
+    layers: [{ mediaType: "application/vnd.oci.image.layer.v1.tar+gzip", digest: layer.digest, size: layer.blob.length }],
+  });
+  const digest = await client.putManifest("base/python", "3.11", manifest, OCI_MANIFEST);
+  return `${r.host}/base/python@${digest}`;
+}
+
+function wine(): Plan {
+  const dir = tempDir("nbbuild-oci-");
+  cpSync(path.resolve(import.meta.dirname, "../../../examples/wine"), dir, { recursive: true, filter: (src) => !src.endsWith("/.nbbuild") });
+  return handWinePlan(dir);
+}
+
+const ENV = { SOURCE_DATE_EPOCH: "1700000000" };
+const sha = (b: Buffer) => `sha256:${createHash("sha256").update(b).digest("hex")}`;
+
+/** name → [mode, uid, gid, mtime seconds] of a gzipped layer. */
+async function entries(blob: Buffer): Promise<[string, string, number, number, number][]> {
+  const out: [string, string, number, number, number][] = [];
+  const ex = extract();
+  const done = new Promise<void>((resolve, reject) => {
+    ex.on("entry", (h, s, next) => {
+      out.push([h.name, (h.mode ?? 0).toString(8), h.uid ?? -1, h.gid ?? -1, (h.mtime?.getTime() ?? -1) / 1000]);
+      s.on("end", next);
+      s.resume();
+    });
+    ex.on("finish", resolve);
+    ex.on("error", reject);
+  });
+  Readable.from([gunzipSync(blob)]).pipe(ex);
+  await done;
+  return out;
+}
+
+describe("oci engine", () => {
+  beforeAll(async () => {
+    reg = await startTestRegistry();
+    base = await pushBase(reg);
+  });
+
+  it("builds and pushes the same digests from two fresh copies with empty stores", async () => {
+    const one = new OciBuilder({ storeDir: tempDir("nbbuild-store-") });
+    const two = new OciBuilder({ storeDir: tempDir("nbbuild-store-") });
+    const a = await buildImages(wine(), { engine: one, base, push: `${reg.host}/team`, env: ENV });
+    const b = await buildImages(wine(), { engine: two, base, push: `${reg.host}/team`, env: ENV });
+    expect(a.engine).toBe("oci");
+    for (const step of ["load_data", "split", "train_lr", "train_rf", "compare"]) {
+      expect(a.steps[step]!.digest, step).toMatch(/^sha256:[0-9a-f]{64}$/);
+      expect(b.steps[step]!.digest, step).toBe(a.steps[step]!.digest);
+      expect(a.steps[step]!.image).toBe(`${reg.host}/team/wine-classification-${step}@${a.steps[step]!.digest}`);
+    }
+  });
+
+  it("writes sorted, 1001:0, group-writable layers with the input time, and a config from inputs only", async () => {
+    const builder = new OciBuilder({ storeDir: tempDir("nbbuild-store-") });
+    const rec = await buildImages(wine(), { engine: builder, base, env: ENV });
+    const img = builder.image(rec.steps.split!.tag)!;
+    expect(img.manifest.layers).toHaveLength(4); // base, app-root layout, folder, step
+    const step = await entries(builder.store.readBlob(img.manifest.layers[3]!.digest));
+    const names = step.map((e) => e[0]);
+    expect(names).toEqual([...names].sort());
+    expect(names[0]).toBe("opt/app-root/nbbuild/");
+    expect(names).toContain("opt/app-root/nbbuild/step.py");
+    for (const [name, mode, uid, gid, mtime] of step) {
+      expect([uid, gid, mtime], name).toEqual([1001, 0, 1700000000]);
+      expect(["775", "664"], name).toContain(mode);
+    }
+    const folder = await entries(builder.store.readBlob(img.manifest.layers[2]!.digest));
+    expect(folder.map((e) => e[0])).toEqual(["opt/app-root/src/", "opt/app-root/src/data/", "opt/app-root/src/data/class_names.csv", "opt/app-root/src/requirements.txt"]);
+    const c = img.config;
+    expect(c.created).toBe("2023-11-14T22:13:20Z");
+    expect(c.config?.User).toBe("1001");
+    expect(c.config?.WorkingDir).toBe("/opt/app-root/src");
+    expect(c.config?.Env).toContain("PATH=/opt/app-root/deps/bin:/usr/bin:/bin");
+    expect(c.config?.Env).toContain("HOME=/opt/app-root/src");
+    expect(c.config?.Cmd).toEqual(["python3"]);
+    expect(c.config?.Labels?.["io.nbbuild.step"]).toBe("split");
+    expect(c.rootfs.diff_ids).toHaveLength(4);
+    expect(c.history?.every((h) => h.created === undefined || h.created === "2023-11-14T22:13:20Z")).toBe(true);
+  });
+
+  it("a no-op build makes no registry request; a one-cell edit at most 8", async () => {
+    const builder = new OciBuilder({ storeDir: tempDir("nbbuild-store-") });
+    const plan = wine();
+    const push = `${reg.host}/edit`;
+    await buildImages(plan, { engine: builder, base, push, env: ENV });
+    const t0 = builder.traffic().requests;
+    const noop = await buildImages(plan, { engine: builder, base, push, env: ENV });
+    expect(builder.traffic().requests - t0).toBe(0);
+    expect(Object.values(noop.steps).every((s) => s.cached)).toBe(true);
+
+    const train = plan.steps.find((s) => s.name === "train_lr")!;
+    train.code = train.code.map((b) => (b.role === "step" ? { ...b, source: `${b.source}\n# tuned` } : b));
+    const before = builder.traffic();
+    const edited = await buildImages(plan, { engine: builder, base, push, env: ENV });
+    const after = builder.traffic();
+    expect(after.requests - before.requests).toBeLessThanOrEqual(8);
+    expect(edited.steps.train_lr!.cached).toBe(false);
+    expect(edited.steps.train_lr!.digest).not.toBe(noop.steps.train_lr!.digest);
+    expect(Object.entries(edited.steps).filter(([, s]) => !s.cached).map(([n]) => n)).toEqual(["train_lr"]);
+    // Bytes pushed: the new step layer, its config and its manifest — nothing of the layers below.
+    const img = builder.image(edited.steps.train_lr!.tag)!;
+    const stepLayer = img.manifest.layers.at(-1)!;
+    expect(after.bytesPushed - before.bytesPushed).toBeLessThanOrEqual(stepLayer.size + img.manifest.config.size + 2000);
+    const pushed = JSON.parse(readFileSync(builder.store.blobPath(edited.steps.train_lr!.digest!), "utf8")) as Manifest;
+    expect(pushed.layers.at(-1)!.digest).toBe(stepLayer.digest);
+  });
+
+  it("refuses a dependency set the base lacks, naming the packages and the engines that install them", async () => {
+    const builder = new OciBuilder({ storeDir: tempDir("nbbuild-store-") });
+    const plan = wine();
+    const err = await buildImages(plan, { engine: builder, base, env: ENV, requirementsFile: writeReqs("pandas\nxgboost==2.0.0\n") }).catch((e: unknown) => e);
+    expect((err as Error).message).toMatch(/the base .* lacks xgboost==2.0.0, and the oci engine installs no packages yet; use a base image that has them, or build with --engine docker, buildah or podman/);
+  });
+});
+
+function writeReqs(text: string): string {
+  const f = path.join(tempDir("nbbuild-req-"), "requirements.txt");
+  writeFileSync(f, text);
+  return f;
+}
