@@ -47,7 +47,7 @@ async function asUser(home: string, args: string[]) {
   );
 }
 
-const recordOf = (nb: string) => JSON.parse(readFileSync(path.join(path.dirname(nb), ".nbbuild", "wine-classification.build.json"), "utf8")) as BuildRecord;
+const recordOf = (nb: string) => JSON.parse(readFileSync(path.join(path.dirname(nb), ".nbbuild", "wine.ipynb.wine-classification.build.json"), "utf8")) as BuildRecord;
 
 describe("nbbuild image --engine oci as a non-root user without a docker socket", () => {
   let first: BuildRecord;
