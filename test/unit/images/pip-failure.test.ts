@@ -10,7 +10,8 @@ import { cleanTemps, tempDir } from "../../support/temp.js";
 afterAll(cleanTemps);
 
 const deps = (over: Partial<DependencyContext> = {}): DependencyContext => ({
-  tag: "nbbuild-deps:x", hash: "x", base: "b", resolvedBase: { ref: "b" }, requirements: [], imports: [], files: [], containerfile: "Containerfile", ...over,
+  tag: "nbbuild-deps:x", hash: "x", base: "b", resolvedBase: { ref: "b" }, requirements: [], imports: [], files: [], containerfile: "Containerfile",
+  image: { from: "b", layers: [], config: {}, created: "1970-01-01T00:00:00Z" }, ...over,
 });
 
 describe("pip failure explanation", () => {
