@@ -7,6 +7,7 @@ import { readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import type { Location, Problem } from "../errors.js";
 import { locate } from "../io/inside.js";
+import { parsePipInstall } from "./pip-line.js";
 
 /** A cell's code after rewriting, and the pip requirements its magics declared. */
 export interface Rewritten {
@@ -52,7 +53,6 @@ function shellWords(s: string): string[] {
 }
 
 const PIP_LINE = /^(?:%pip|!\s*(?:pip3?|python3?\s+-m\s+pip|\{sys\.executable\}\s+-m\s+pip))\s+install\b(.*)$/;
-const FLAGS_NO_VALUE = new Set(["-q", "--quiet", "-qq", "-qqq", "-U", "--upgrade", "--user", "--no-cache-dir", "--pre", "--no-warn-script-location", "--disable-pip-version-check", "-y", "--yes"]);
 
 /** Where the cell being rewritten sits (for errors and `-r` files). */
 export interface MagicContext {
@@ -64,6 +64,7 @@ export interface MagicContext {
 /** Rewrites a cell's IPython syntax to plain Python; problems are appended, never thrown. */
 export function rewriteMagics(source: string, ctx: MagicContext, problems: Problem[]): Rewritten {
   const requirements: string[] = [];
+  const notes: string[] = [];
   const lines = source.split("\n");
   const bad = (line: number, message: string, fix = FIX_MAGIC) => problems.push({ location: { ...ctx.loc, line: line + 1 }, message, fix });
 
@@ -125,34 +126,28 @@ export function rewriteMagics(source: string, ctx: MagicContext, problems: Probl
 
     const pip = PIP_LINE.exec(body);
     if (pip) {
-      const words = shellWords(pip[1] ?? "");
-      for (let w = 0; w < words.length; w++) {
-        const word = words[w]!;
-        if (word === "-r" || word === "--requirement" || word.startsWith("--requirement=")) {
-          const rel = word.startsWith("--requirement=") ? word.slice("--requirement=".length) : words[++w];
-          if (!rel) {
-            bad(i, `${body.trim()}: -r needs a file`, "write %pip install -r requirements.txt");
-            continue;
+      const parsed = parsePipInstall(pip[1] ?? "");
+      for (const e of parsed.errors) bad(i, `${body.trim()}: ${e.message}`, e.fix);
+      notes.push(...parsed.notes);
+      requirements.push(...parsed.requirements);
+      for (const rel of parsed.requirementFiles) {
+        const path = resolve(ctx.notebookDir, rel);
+        if (locate(ctx.notebookDir, path) === "outside") {
+          // Never read: its lines would be printed and sent to the engine as requirements.
+          bad(i, `${body.trim()}: requirements file ${JSON.stringify(rel)} is outside the notebook's folder (${ctx.notebookDir})`, "copy the requirements file into the notebook's folder (nbbuild never reads files outside it) or list the packages on the %pip line");
+          continue;
+        }
+        try {
+          for (const r of readFileSync(path, "utf8").split("\n")) {
+            const t = r.replace(/(^|\s)#.*$/, "").trim();
+            if (t) requirements.push(t);
           }
-          const path = resolve(ctx.notebookDir, rel);
-          const where = locate(ctx.notebookDir, path);
-          if (where === "outside") {
-            // Never read: its lines would be printed and sent to the engine as requirements.
-            bad(i, `${body.trim()}: requirements file ${JSON.stringify(rel)} is outside the notebook's folder (${ctx.notebookDir})`, "copy the requirements file into the notebook's folder (nbbuild never reads files outside it) or list the packages on the %pip line");
-            continue;
-          }
-          try {
-            for (const r of readFileSync(path, "utf8").split("\n")) {
-              const t = r.replace(/(^|\s)#.*$/, "").trim();
-              if (t) requirements.push(t);
-            }
-          } catch {
-            bad(i, `${body.trim()}: requirements file ${JSON.stringify(rel)} not found next to the notebook (${dirname(path)})`, "commit the requirements file beside the notebook or list the packages on the %pip line");
-          }
-        } else if (FLAGS_NO_VALUE.has(word)) continue;
-        else if (word.startsWith("-")) bad(i, `${body.trim()}: pip option ${word} is not supported in a notebook install line`, "declare plain requirements (name and version specifier) on the line, or use a requirements.txt beside the notebook");
-        else requirements.push(word);
+        } catch {
+          bad(i, `${body.trim()}: requirements file ${JSON.stringify(rel)} not found next to the notebook (${dirname(path)})`, "commit the requirements file beside the notebook or list the packages on the %pip line");
+        }
       }
+      // What follows `;`/`&&` on a shell line is another command: it still runs, in the step.
+      if (parsed.rest) return `${indent}${SUBPROCESS}.run(${shellLiteral(parsed.rest)}, shell=True, check=True)  # nbbuild: pip install moved into the image`;
       return dropped(`${body.trim()} (installed into the image)`);
     }
     if (/^%conda\b|^!\s*conda\s+install\b/.test(body)) {
@@ -212,7 +207,7 @@ export function rewriteMagics(source: string, ctx: MagicContext, problems: Probl
     bad(i, `unsupported magic %${name}`);
     return line;
   });
-  return { source: out.join("\n"), requirements };
+  return { source: out.join("\n"), requirements, ...(notes.length ? { notes } : {}) };
 }
 
 /**
