@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Brings up the local container stack nbbuild's e2e tests and demo use, idempotently:
-#   Debian packages (docker.io, buildah, podman, skopeo, umoci, docker-registry, debootstrap),
+#   Debian packages (docker.io, buildah, podman, skopeo, umoci, docker-registry, debootstrap,
+#   chromium for the tests that open the run report page headless),
 #   dockerd (no bridge, no iptables), a registry on 127.0.0.1:5000, and a Python base image
 #   built with debootstrap (no base image can be pulled here), cached by content.
 # Prints `NBBUILD_BASE=<ref>` last so callers can eval it.
@@ -14,7 +15,7 @@ log() { echo "[stack] $*" >&2; }
 
 need_pkgs=()
 for pair in dockerd:docker.io buildah:buildah podman:podman skopeo:skopeo umoci:umoci \
-            docker-registry:docker-registry debootstrap:debootstrap curl:curl git:git; do
+            docker-registry:docker-registry debootstrap:debootstrap curl:curl git:git chromium:chromium; do
   command -v "${pair%%:*}" >/dev/null 2>&1 || need_pkgs+=("${pair#*:}")
 done
 if [ "${#need_pkgs[@]}" -gt 0 ]; then

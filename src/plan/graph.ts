@@ -102,8 +102,11 @@ function layout(plan: Plan): { boxes: Map<string, Box>; width: number; height: n
   return { boxes, width: Math.max(width, 200), height: PAD * 2 + layers.length * H + Math.max(0, layers.length - 1) * GAP_Y };
 }
 
-/** A standalone SVG picture of the DAG. */
-export function toSvg(plan: Plan): string {
+/** Fill and stroke of a step's box, by step name (e.g. a run report colouring steps by status). */
+export type StepColours = Record<string, { fill: string; stroke: string }>;
+
+/** A standalone SVG picture of the DAG; `colours` overrides the boxes' default colours. */
+export function toSvg(plan: Plan, colours: StepColours = {}): string {
   const { boxes, width, height } = layout(plan);
   const labels = edgeLabels(plan);
   const parts: string[] = [];
@@ -135,8 +138,8 @@ export function toSvg(plan: Plan): string {
   }
   for (const s of plan.steps) {
     const b = boxes.get(s.name)!;
-    const fill = s.metrics.length ? "#ecfdf5" : "#eff6ff";
-    const stroke = s.metrics.length ? "#059669" : "#2563eb";
+    const fill = colours[s.name]?.fill ?? (s.metrics.length ? "#ecfdf5" : "#eff6ff");
+    const stroke = colours[s.name]?.stroke ?? (s.metrics.length ? "#059669" : "#2563eb");
     parts.push(`<g><title>${esc(`${s.name}\ninputs: ${s.inputs.map((i) => `${i.name} <- ${i.from}`).join(", ") || "-"}\noutputs: ${s.outputs.join(", ") || "-"}\nparameters: ${s.parameters.join(", ") || "-"}`)}</title>`);
     parts.push(`<rect x="${b.x.toFixed(1)}" y="${b.y}" width="${b.w}" height="${H}" rx="9" fill="${fill}" stroke="${stroke}" stroke-width="1.5"/>`);
     parts.push(`<text x="${(b.x + b.w / 2).toFixed(1)}" y="${b.y + (b.sub ? 20 : 28)}" font-size="14" font-weight="600" text-anchor="middle" fill="#0f172a">${esc(b.name)}</text>`);

@@ -40,6 +40,7 @@ export function formatSummary(r: RunResult): string {
   const metrics = Object.keys(r.metrics).sort();
   if (metrics.length) out.push("", "metrics:", ...metrics.map((m) => `  ${m} = ${metricText(r.metrics[m])}`));
   out.push("", `run ${r.status}: ${r.workdir}`);
+  if (r.report) out.push(`report: ${r.report}`);
   return out.join("\n");
 }
 
@@ -49,6 +50,7 @@ export function toRunJson(r: RunResult): {
   steps: Record<string, { status: string; seconds: number; log: string; reason?: string; cell?: string }>;
   metrics: Record<string, IrValue>;
   workdir: string;
+  report?: string;
 } {
   const steps: Record<string, { status: string; seconds: number; log: string; reason?: string; cell?: string }> = {};
   for (const name of r.order) {
@@ -57,5 +59,5 @@ export function toRunJson(r: RunResult): {
     if (s.reason) steps[name].reason = s.reason;
     if (s.cellLine) steps[name].cell = s.cellLine;
   }
-  return { status: r.status, steps, metrics: r.metrics, workdir: r.workdir };
+  return { status: r.status, steps, metrics: r.metrics, workdir: r.workdir, ...(r.report ? { report: r.report } : {}) };
 }

@@ -11,7 +11,9 @@ import { makeRunner } from "../engines/factory.js";
 import type { ContainerRunner } from "../engines/runner.js";
 import { noteOwnOutput } from "../io/own-outputs.js";
 import { parseIr, type IrValue, type RunGraph } from "./ir.js";
+import type { Plan } from "../plan/types.js";
 import { parseAssignments, resolveParams } from "./params.js";
+import { writeRunReport } from "./report-page.js";
 import { runGraph, type RunEvent, type RunResult } from "./scheduler.js";
 import { irFromSource } from "./source.js";
 import type { ImageMapRule } from "../render/image-map.js";
@@ -50,8 +52,8 @@ export function newRunId(now = new Date()): string {
   return `${t}-${randomBytes(3).toString("hex")}`;
 }
 
-/** Reads the run graph of any accepted input and the folder its default run dirs live under. */
-export async function loadRunGraph(file: string, opts: RunOptions = {}): Promise<{ graph: RunGraph; root: string }> {
+/** Reads the run graph of any accepted input, the folder its default run dirs live under, and its plan (notebook input). */
+export async function loadRunGraph(file: string, opts: RunOptions = {}): Promise<{ graph: RunGraph; root: string; plan?: Plan }> {
   if (isIrFile(file)) {
     let text: string;
     try {
@@ -61,7 +63,7 @@ export async function loadRunGraph(file: string, opts: RunOptions = {}): Promise
     }
     return { graph: parseIr(text, file), root: path.dirname(path.resolve(file)) };
   }
-  const { graph, root } = await irFromSource(file, {
+  return irFromSource(file, {
     build: opts.build,
     engine: opts.engine,
     base: opts.base,
@@ -69,7 +71,6 @@ export async function loadRunGraph(file: string, opts: RunOptions = {}): Promise
     onWarning: opts.onWarning,
     onProgress: opts.onProgress,
   });
-  return { graph, root };
 }
 
 /** The newest run folder under `<root>/.nbbuild/runs`, for `--from` without `--workdir`. */
@@ -93,7 +94,7 @@ async function previousParams(workdir: string): Promise<Record<string, IrValue>>
 /** Runs the pipeline in `file` locally and reports every step's outcome and the metrics. */
 export async function runPipeline(file: string, opts: RunOptions = {}): Promise<RunResult> {
   const runner = opts.runner ?? (await makeRunner(opts.engine ?? "auto", opts.onProgress));
-  const { graph, root } = await loadRunGraph(file, opts);
+  const { graph, root, plan } = await loadRunGraph(file, opts);
   for (const w of graph.warnings) opts.onWarning?.(w);
   const overrides = parseAssignments(opts.params ?? [], file);
   const values = resolveParams(graph.params, overrides, file);
@@ -123,7 +124,7 @@ export async function runPipeline(file: string, opts: RunOptions = {}): Promise<
   const signals: NodeJS.Signals[] = opts.handleSignals === false ? [] : ["SIGINT", "SIGTERM"];
   for (const s of signals) process.on(s, onSignal);
   try {
-    return await runGraph(graph, values, {
+    const result = await runGraph(graph, values, {
       runner,
       workdir,
       runId,
@@ -134,6 +135,8 @@ export async function runPipeline(file: string, opts: RunOptions = {}): Promise<
       onEvent: opts.onEvent,
       file,
     });
+    result.report = await writeRunReport({ result, graph, plan, parameters: values });
+    return result;
   } finally {
     for (const s of signals) process.off(s, onSignal);
   }

@@ -28,6 +28,8 @@ export interface StepOutcome {
   reason?: string;
   /** Output artifacts present on disk after the step. */
   outputs: string[];
+  /** Metrics the step reported. */
+  metrics: Record<string, IrValue>;
   /** Last log lines, and the runner's "failed in <file> cell <i>" line, when it failed. */
   tail?: string[];
   cellLine?: string;
@@ -42,6 +44,8 @@ export interface RunResult {
   order: string[];
   steps: Record<string, StepOutcome>;
   metrics: Record<string, IrValue>;
+  /** The run report page, once written. */
+  report?: string;
 }
 
 /** Progress notifications. */
@@ -96,7 +100,7 @@ export async function runGraph(graph: RunGraph, values: Record<string, IrValue>,
   const steps: Record<string, StepOutcome> = {};
   const outputs = new Map<string, TaskOutputs>();
   const byName = new Map(graph.tasks.map((t) => [t.name, t]));
-  for (const t of graph.tasks) steps[t.name] = { status: "pending", seconds: 0, log: paths.log(t.name), outputs: [] };
+  for (const t of graph.tasks) steps[t.name] = { status: "pending", seconds: 0, log: paths.log(t.name), outputs: [], metrics: {} };
 
   const access = await claimRunDir(opts.workdir, opts.file);
   let toRun = new Set(graph.tasks.map((t) => t.name));
@@ -113,7 +117,7 @@ export async function runGraph(graph: RunGraph, values: Record<string, IrValue>,
         const p = JSON.parse(await fs.readFile(paths.status(t.name), "utf8")) as Persisted;
         if (p.status !== "succeeded" && p.status !== "reused") throw new Error(p.status);
         outputs.set(t.name, p.outputs);
-        steps[t.name] = { ...steps[t.name], status: "reused", seconds: 0, outputs: await presentOutputs(t, paths) };
+        steps[t.name] = { ...steps[t.name], status: "reused", seconds: 0, outputs: await presentOutputs(t, paths), metrics: p.outputs.metrics ?? {} };
       } catch {
         missing.push(t.name);
       }
@@ -143,7 +147,7 @@ export async function runGraph(graph: RunGraph, values: Record<string, IrValue>,
       .catch((e: Error): Partial<StepOutcome> & { produced?: TaskOutputs } => ({ status: "failed", reason: e.message }))
       .finally(() => clearInterval(heartbeat));
     const { produced, ...rest } = outcome;
-    steps[task.name] = { ...steps[task.name], ...rest, seconds: secs(), outputs: await presentOutputs(task, paths) };
+    steps[task.name] = { ...steps[task.name], ...rest, seconds: secs(), outputs: await presentOutputs(task, paths), metrics: produced?.metrics ?? {} };
     if (produced) outputs.set(task.name, produced);
     const s = steps[task.name];
     const persisted: Persisted = { status: s.status, seconds: s.seconds, outputs: produced ?? { metrics: {}, artifactMetadata: {}, params: {} } };

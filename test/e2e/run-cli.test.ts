@@ -8,6 +8,8 @@ import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { dumpDom, screenshot } from "../support/chromium.js";
+import { writeTaggedNotebook } from "../support/tagged-notebook.js";
 import { irYaml } from "./run-ir.helpers.js";
 
 const BASE = process.env.NBBUILD_TEST_BASE!;
@@ -66,6 +68,51 @@ describe("nbbuild run (CLI)", () => {
     expect(r.stdout).toMatch(/step second failed: exited with code 1\n  nbbuild: .*raises\.ipynb cell 2/);
     expect(r.stdout).toContain("ValueError: value too large: 4.0");
     expect(r.stdout).toMatch(/third\s+skipped/);
+  });
+
+  it("writes report.html: the DAG coloured by status, durations, logs, metrics and figures, as chromium shows it", async () => {
+    const dir = path.join(tmp, "report");
+    await fs.mkdir(dir);
+    const nb = writeTaggedNotebook(dir, "report.ipynb", [
+      { tags: ["imports"], source: "import matplotlib.pyplot as plt" },
+      { tags: ["step:load_data"], source: "xs = list(range(10))\nprint('loaded', len(xs), 'rows')" },
+      { tags: ["step:train_model", "prev:load_data"], source: "accuracy = 0.875\nplt.plot(xs, [x * x for x in xs])\nplt.title('squares')\nplt.show()\nprint('trained')" },
+      { tags: ["step:evaluate", "prev:train_model"], source: "raise ValueError('evaluation exploded')" },
+      { tags: ["step:publish", "prev:evaluate"], source: "print('published')" },
+      { tags: ["pipeline-metrics"], source: "accuracy" },
+    ], { pipeline_name: "report-demo" });
+    const r = await execa("node", [CLI, "run", nb, "--build", "--base", BASE], { reject: false, timeout: 600_000 });
+    expect(r.exitCode, r.stderr).toBe(1);
+    const report = /^report: (.*report\.html)$/m.exec(r.stdout)?.[1];
+    expect(report, r.stdout).toBeDefined();
+    expect(path.dirname(report!).startsWith(path.join(dir, ".nbbuild", "runs"))).toBe(true);
+
+    const dom = await dumpDom(report!);
+    const text = dom.replace(/<style[\s\S]*?<\/style>/g, "").replace(/<[^>]+>/g, " ").replace(/\s+/g, " ");
+    for (const step of ["load_data", "train_model", "evaluate", "publish"]) expect(text).toContain(step);
+    // The summary table: each step with its status and a duration.
+    expect(text).toMatch(/load_data succeeded \d+\.\d s/);
+    expect(text).toMatch(/train_model succeeded \d+\.\d s accuracy = 0\.875/);
+    expect(text).toMatch(/evaluate failed \d+\.\d s/);
+    expect(text).toMatch(/publish skipped/);
+    expect(text).toContain("report-demo failed");
+    // Logs, the failing step's error, and the figure inline as a PNG data: URI.
+    expect(text).toContain("loaded 10 rows");
+    expect(text).toContain("ValueError: evaluation exploded");
+    const imgs = [...dom.matchAll(/<img[^>]*src="data:image\/png;base64,([^"]+)"/g)].map((m) => Buffer.from(m[1], "base64"));
+    expect(imgs.length).toBeGreaterThan(0);
+    expect(imgs[0].subarray(0, 8)).toEqual(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]));
+    // The DAG: one box per step, filled with its status colour (green, red, grey).
+    const svg = /<svg[\s\S]*?<\/svg>/.exec(dom)?.[0] ?? "";
+    expect(svg).toMatch(/<rect[^>]*fill="#dcfce7"/);
+    expect(svg).toMatch(/<rect[^>]*fill="#fee2e2"/);
+    expect(svg).toMatch(/<rect[^>]*fill="#f1f5f9"/);
+    // Self-contained: nothing is fetched from anywhere.
+    expect(dom).not.toMatch(/(src|href)="(https?:|file:|\/\/)/);
+    const png = path.join(tmp, "report.png");
+    await screenshot(report!, png);
+    expect((await fs.stat(png)).size).toBeGreaterThan(10_000);
+    if (process.env.NBBUILD_KEEP_SCREENSHOT) await fs.copyFile(png, process.env.NBBUILD_KEEP_SCREENSHOT);
   });
 
   it("runs the pipeline.yaml that `nbbuild pipeline` writes, with the same result as the notebook", async () => {

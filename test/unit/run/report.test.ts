@@ -8,13 +8,13 @@ const result: RunResult = {
   workdir: "/w",
   order: ["load", "train", "report"],
   steps: {
-    load: { status: "succeeded", seconds: 1.25, log: "/w/load/log.txt", outputs: ["df"] },
+    load: { status: "succeeded", seconds: 1.25, log: "/w/load/log.txt", outputs: ["df"], metrics: {} },
     train: {
-      status: "failed", seconds: 3, log: "/w/train/log.txt", outputs: [], exitCode: 1, reason: "exited with code 1",
+      status: "failed", seconds: 3, log: "/w/train/log.txt", outputs: [], metrics: {}, exitCode: 1, reason: "exited with code 1",
       tail: ["Traceback …", "ValueError: boom", "nbbuild: step train failed in nb.ipynb cell 4 (id ab)"],
       cellLine: "nbbuild: step train failed in nb.ipynb cell 4 (id ab)",
     },
-    report: { status: "skipped", seconds: 0, log: "/w/report/log.txt", outputs: [], reason: "upstream train did not succeed" },
+    report: { status: "skipped", seconds: 0, log: "/w/report/log.txt", outputs: [], metrics: {}, reason: "upstream train did not succeed" },
   },
   metrics: { accuracy: 0.9, n: 3 },
 };
