@@ -1,7 +1,8 @@
 /**
  * `nbbuild openshift build`: makes sure each dependency image exists (waits for the build that
  * creates it, or starts one), then starts each step's build (POST buildconfigs/NAME/instantiate)
- * — or, with `triggered`, takes the builds a git push started — and waits for them, streaming
+ * unless the cluster already runs one (a new dependency image triggers them) — or, with
+ * `triggered`, takes the builds a git push started — and waits for them, streaming
  * their logs prefixed by step. A failed build is an error naming the step, the reason and the log.
  */
 import { NbbuildError, type Problem } from "../errors.js";
@@ -164,8 +165,15 @@ export async function buildOnCluster(file: string, opts: BuildOptions = {}): Pro
       build = String(latest.metadata.name);
       say(`${s.name}: waiting for ${build}`);
     } else {
-      build = await api(`starting a build of ${bc}`, () => instantiate(cluster, bc));
-      say(`${s.name}: started ${build}`);
+      // A new dependency image starts the step builds itself (ImageChange trigger): wait for those.
+      const latest = (await api(`listing the builds of ${bc}`, () => buildsOf(cluster, bc)))[0];
+      if (latest && !DONE.has(String(latest.status?.phase ?? "New"))) {
+        build = String(latest.metadata.name);
+        say(`${s.name}: waiting for ${build} (already started by the cluster)`);
+      } else {
+        build = await api(`starting a build of ${bc}`, () => instantiate(cluster, bc));
+        say(`${s.name}: started ${build}`);
+      }
     }
     const b = await waitForBuild(cluster, s.name, build, opts, deadline);
     outcomes.push({ subject: s.name, build, phase: String(b.status?.phase) });

@@ -5,7 +5,8 @@
  * back objects shaped like a real cluster's: 409 AlreadyExists on create, resourceVersion checks on
  * replace, builds that go New → Pending → Running → Complete (or Failed) as they are polled, logs
  * streamed with follow=true, ImageStreamTags with digests and OpenShift's build labels once a build
- * completes, and the ConfigChange trigger starting a build when a BuildConfig is created.
+ * completes, the ConfigChange trigger starting a build when a BuildConfig is created and the
+ * ImageChange trigger starting the builds of every BuildConfig whose `from` tag a build pushed.
  * Anything unexpected is recorded in `violations` (tests assert it stays empty) and answered 400/404.
  */
 import { execFileSync } from "node:child_process";
@@ -171,6 +172,12 @@ export async function startFakeOpenShift(opts: FakeOpenShiftOptions): Promise<Fa
         "io.openshift.build.namespace": ns,
         "io.openshift.build.source-location": b.spec.source.git.uri,
       }));
+      // ImageChange: every BuildConfig built from this tag builds again.
+      for (const bc of objects.values()) {
+        if (bc.kind !== "BuildConfig" || bc.spec.strategy.sourceStrategy.from.name !== to) continue;
+        if (!bc.spec.triggers?.some((t: Obj) => t.type === "ImageChange")) continue;
+        newBuild(bc, { message: "Image change", imageChangeBuild: { imageID: `image-registry.openshift-image-registry.svc:5000/${ns}/${to.split(":")[0]}@${digest}`, fromRef: { kind: "ImageStreamTag", name: to } } });
+      }
     }
     stamp(b);
   };

@@ -94,12 +94,15 @@ describe("a cluster that builds everything", () => {
     expect(msg).toMatch(/nbbuild openshift build/);
   });
 
-  test("build --follow: waits for the dependency build, instantiates each step, streams logs prefixed by step", async () => {
+  const stepConfigs = () => [...fake.objects.values()].filter((o) => o.kind === "BuildConfig" && !o.metadata.name.includes("-deps-")).map((o) => o.metadata.name as string).sort();
+
+  test("build --follow: waits for the dependency build and the step builds its image triggered, streams logs prefixed by step", async () => {
     const before = fake.requests.length;
     const { stdout, stderr } = await cli(["build", WINE, ...kc, "--follow", "--poll-interval", "0.01"]);
     const reqs = fake.requests.slice(before);
-    const instantiated = reqs.filter((r) => r.path.endsWith("/instantiate")).map((r) => r.path.split("/").at(-2));
-    expect(instantiated.sort()).toEqual([...fake.objects.values()].filter((o) => o.kind === "BuildConfig" && !o.metadata.name.includes("-deps-")).map((o) => o.metadata.name).sort());
+    // The new dependency image started every step build (ImageChange): nothing is started twice.
+    expect(reqs.filter((r) => r.path.endsWith("/instantiate"))).toEqual([]);
+    expect(stderr).toMatch(/split: waiting for wine-classification-split-1 \(already started by the cluster\)/);
     expect(stderr).toMatch(/deps [0-9a-f]{12}: waiting for wine-classification-deps-[0-9a-f]{12}-1/);
     expect(stderr).toMatch(/split: build wine-classification-split-1 Running/);
     expect(stderr).toMatch(/split: build wine-classification-split-1 Complete/);
@@ -110,17 +113,31 @@ describe("a cluster that builds everything", () => {
     for (const b of fake.builds.values()) expect(b.status.phase).toBe("Complete");
   });
 
+  test("build again: the dependency image exists, so it instantiates each step (a BuildRequest per BuildConfig)", async () => {
+    const before = fake.requests.length;
+    const { stderr } = await cli(["build", WINE, ...kc, "--poll-interval", "0.01"]);
+    const instantiate = fake.requests.slice(before).filter((r) => r.path.endsWith("/instantiate"));
+    expect(instantiate.map((r) => r.path.split("/").at(-2)).sort()).toEqual(stepConfigs());
+    for (const r of instantiate) expect(r.body).toMatchObject({ kind: "BuildRequest", apiVersion: "build.openshift.io/v1", metadata: { name: r.path.split("/").at(-2) } });
+    expect(stderr).toMatch(/split: started wine-classification-split-2/);
+    expect(stderr).toMatch(/split: build wine-classification-split-2 Complete/);
+    expect(stderr).not.toMatch(/deps [0-9a-f]{12}:/);
+  });
+
   test("pipeline: each step's image by digest in the internal registry; --upload names the version after the commit", async () => {
     const out = path.join(tempDir("nbb-ocp-"), "wine.yaml");
     const { stdout } = await cli(["pipeline", WINE, ...kc, "-o", out]);
     expect(stdout).toMatch(/images by digest from commit 3f2a9c1d7e5b/);
     const ir = parseYamlDocuments(readFileSync(out, "utf8"))[0] as Any;
     const images = Object.values(ir.deploymentSpec.executors as Record<string, Any>).map((e) => e.container.image as string);
-    const tags = [...fake.builds.values()].filter((b) => !b.metadata.name.includes("-deps-"));
-    expect(images.length).toBe(tags.length);
-    for (const b of tags) {
+    // The latest build of each step (build 2) is what its tag points at; build 1's digest is gone.
+    const steps = [...fake.builds.values()].filter((b) => !b.metadata.name.includes("-deps-"));
+    expect(images.length).toBe(stepConfigs().length);
+    for (const b of steps) {
       const is = b.spec.output.to.name.split(":")[0];
-      expect(images).toContain(`image-registry.openshift-image-registry.svc:5000/${NS}/${is}@${b.status.output.to.imageDigest}`);
+      const ref = `image-registry.openshift-image-registry.svc:5000/${NS}/${is}@${b.status.output.to.imageDigest}`;
+      if (b.metadata.name.endsWith("-2")) expect(images).toContain(ref);
+      else expect(images).not.toContain(ref);
     }
 
     kfp = await startFakeKfpApi({ token: "kfp-token" });
