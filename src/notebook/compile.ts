@@ -97,14 +97,25 @@ export async function planNotebook(file: string, options: PlanOptions = {}): Pro
   const finalOrder = topoSort(order, flow.after);
   const rank = new Map(finalOrder.map((n, i) => [n, i]));
 
-  // Metrics: the latest step (in topological order) that defines the variable.
+  // Metrics: the latest step (in topological order) that defines the variable or, for a
+  // pipeline parameter, reads it (as Kale does: its value is in that step's namespace).
   const metrics: Metric[] = [];
   const stepMetrics = new Map<string, string[]>();
   for (const m of flat.metrics) {
-    const definers = finalOrder.filter((n) => byName.get(n)!.flow.defines.includes(m.name));
+    const param = flat.params.find((p) => p.name === m.name);
+    const has = (n: string) => byName.get(n)!.flow.defines.includes(m.name) || (!!param && (flow.parameters.get(n) ?? []).includes(m.name));
+    const definers = finalOrder.filter(has);
     const step = definers[definers.length - 1];
+    if (param && param.type !== "NUMBER_INTEGER" && param.type !== "NUMBER_DOUBLE") {
+      problems.push({ location: m.loc, message: `pipeline-metrics: ${m.name} is a ${param.type === "STRING" ? "string" : "boolean"} pipeline parameter; metrics are numbers`, fix: `remove ${m.name} from the metrics (KFP records only numbers)` });
+      continue;
+    }
     if (!step) {
-      problems.push({ location: m.loc, message: `pipeline-metrics: no step defines ${m.name}`, fix: `compute ${m.name} in a step above the pipeline-metrics cell, or remove it from the metrics` });
+      problems.push(
+        param
+          ? { location: m.loc, message: `pipeline-metrics: the pipeline parameter ${m.name} is read by no step, so no step can report it`, fix: `use ${m.name} in a step, or remove it from the metrics` }
+          : { location: m.loc, message: `pipeline-metrics: no step defines ${m.name}`, fix: `compute ${m.name} in a step above the pipeline-metrics cell, or remove it from the metrics` },
+      );
       continue;
     }
     metrics.push({ name: m.name, step });

@@ -63,7 +63,7 @@ export function formatPlan(plan: Plan): string {
   plan.steps.forEach((s, i) => out.push(...stepLines(s, i, plan)));
   out.push("");
   out.push(`Metrics (${plan.metrics.length})`);
-  for (const m of plan.metrics) out.push(`  ${m.name}  (reported by ${m.step})`);
+  for (const m of plan.metrics) out.push(`  ${m.name}  (${plan.parameters.some((p) => p.name === m.name) ? "pipeline parameter, " : ""}reported by ${m.step})`);
   if (!plan.metrics.length) out.push("  -");
   if (plan.unassigned.length) {
     out.push("");

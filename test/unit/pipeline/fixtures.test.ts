@@ -47,6 +47,7 @@ const REFUSED: Record<string, string> = {
   "test/fixtures/notebooks/err_nbformat3.ipynb": "nbformat 3 is not supported",
   "test/fixtures/notebooks/err_nbformat_string.ipynb": '"nbformat" is a string',
   "test/fixtures/notebooks/err_non_ancestor.ipynb": "step b reads x, defined in step a, which b does not depend on",
+  "test/fixtures/notebooks/err_param_metric.ipynb": "title is a string pipeline parameter",
   "test/fixtures/notebooks/err_prev_later.ipynb": "prev:b names step b, which is defined below this cell",
   "test/fixtures/notebooks/err_prev_missing.ipynb": "prev:nope: step nope does not exist",
   "test/fixtures/notebooks/err_prev_without_step.ipynb": "prev: tag on a cell without a step:/block: tag",
