@@ -51,6 +51,27 @@ export const inputArtifactPath = (n: string) => `{{$.inputs.artifacts['${n}'].pa
 export const outputArtifactPath = (n: string) => `{{$.outputs.artifacts['${n}'].path}}`;
 export const EXECUTOR_INPUT = "{{$}}";
 
+/** Every `{{$…}}` token in a string (the launcher's placeholder syntax). */
+export const PLACEHOLDER = /\{\{\$[^}]*\}\}/g;
+/** What a placeholder the KFP launcher substitutes refers to. */
+export type PlaceholderKind = "executorInput" | "inputParameter" | "inputArtifact" | "outputArtifact" | "outputParameter";
+const PLACEHOLDER_FORMS: [RegExp, PlaceholderKind][] = [
+  [/^\{\{\$\}\}$/, "executorInput"],
+  [/^\{\{\$\.inputs\.parameters\['([^']+)'\]\}\}$/, "inputParameter"],
+  [/^\{\{\$\.inputs\.artifacts\['([^']+)'\]\.(?:path|uri)\}\}$/, "inputArtifact"],
+  [/^\{\{\$\.outputs\.artifacts\['([^']+)'\]\.(?:path|uri)\}\}$/, "outputArtifact"],
+  [/^\{\{\$\.outputs\.parameters\['([^']+)'\]\.output_file\}\}$/, "outputParameter"],
+];
+
+/** The kind and declared name a placeholder refers to, or undefined for a form the launcher leaves alone. */
+export function placeholderForm(p: string): { kind: PlaceholderKind; name: string } | undefined {
+  for (const [re, kind] of PLACEHOLDER_FORMS) {
+    const m = re.exec(p);
+    if (m) return { kind, name: m[1] ?? "" };
+  }
+  return undefined;
+}
+
 /** The runner flag that receives an artifact's path; `--input`/`--output` take NAME=PATH. */
 export type RunnerFlag =
   | "--input" | "--output" | "--files-input" | "--files-output" | "--report" | "--metrics" | "--ui-markdown" | "--ui-html" | "--ui-confusion";

@@ -9,7 +9,7 @@ import { readInputFile } from "../io/read-input.js";
 import { NbbuildError, type Problem } from "../errors.js";
 import { PLAN_SCHEMA_VERSION, type Diagnostic, type Metric, type Parameter, type Plan, type PlanOptions, type Step } from "../plan/types.js";
 import { planNotebook } from "../notebook/compile.js";
-import { ancestorsOf, topoOrder } from "./graph.js";
+import { ancestorsOf, closedCycle, topoSort } from "../plan/dag.js";
 import { stepNameFromLabel, pipelineName, uniqueNames } from "./names.js";
 import { resolveNode, type ResolvedNode } from "./node.js";
 import { readParameters } from "./params.js";
@@ -114,13 +114,15 @@ function checkGraph(nodes: RawNode[], atNode: (raw: RawNode) => Report): string[
       );
     }
   }
-  const result = topoOrder(nodes.map((n) => ({ id: n.id, index: n.index, parents: n.links })));
-  if ("cycle" in result) {
-    const shown = result.cycle.map((id) => `"${byId.get(id)!.label}"`).join(" → ");
-    atNode(byId.get(result.cycle[0])!)(`nodes form a cycle: ${shown}`, "remove one of these links so the pipeline has no loop");
+  const order = [...nodes].sort((a, b) => a.index - b.index).map((n) => n.id);
+  const parents = new Map(nodes.map((n) => [n.id, n.links.filter((l) => byId.has(l))]));
+  const cycle = closedCycle(order, parents);
+  if (cycle) {
+    const shown = cycle.map((id) => `"${byId.get(id)!.label}"`).join(" → ");
+    atNode(byId.get(cycle[0]!)!)(`nodes form a cycle: ${shown}`, "remove one of these links so the pipeline has no loop");
     return undefined;
   }
-  return ok ? result.order : undefined;
+  return ok ? topoSort(order, parents) : undefined;
 }
 
 /** Runs the notebook compiler on a node's notebook; its problems come back naming the node. */
@@ -182,9 +184,9 @@ function unique(list: Diagnostic[]): Diagnostic[] {
 
 /** As in Elyra, a step receives the declared outputs of every ancestor (transitively), in plan order. */
 function addFileInputs(steps: Step[]): void {
-  const parents = new Map(steps.map((s) => [s.name, s.after]));
+  const ancestorsByStep = ancestorsOf(steps.map((s) => s.name), new Map(steps.map((s) => [s.name, s.after])));
   for (const s of steps) {
-    const ancestors = ancestorsOf(s.name, parents);
+    const ancestors = ancestorsByStep.get(s.name)!;
     s.fileInputs = steps.filter((a) => ancestors.has(a.name) && a.fileOutputs.length).map((a) => ({ from: a.name }));
   }
 }

@@ -5,7 +5,9 @@
  * resolving (components, executors, producer tasks and their outputs, parameters, placeholders).
  * An issue in a file nbbuild wrote is a bug in nbbuild; each names the field path.
  */
+import { PLACEHOLDER, placeholderForm, type PlaceholderKind } from "../contract.js";
 import { NbbuildError } from "../errors.js";
+import { findCycle } from "../plan/dag.js";
 import { KFP_SCHEMA } from "./kfp-proto.js";
 import { checkMessage, type CheckOptions, type Issue } from "./proto-check.js";
 import { parseYamlDocuments } from "./yaml.js";
@@ -14,16 +16,7 @@ type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === "object" && v !== null && !Array.isArray(v);
 const obj = (v: unknown): Obj => (isObj(v) ? v : {});
 const keys = (v: unknown): string[] => Object.keys(obj(v));
-
-/** Placeholders the KFP launcher substitutes in command/args; anything else reaches the program verbatim. */
-const PLACEHOLDER = /\{\{\$[^}]*\}\}/g;
-const PLACEHOLDER_FORMS: [RegExp, "in-param" | "in-art" | "out-art" | "out-param" | "all"][] = [
-  [/^\{\{\$\}\}$/, "all"],
-  [/^\{\{\$\.inputs\.parameters\['([^']+)'\]\}\}$/, "in-param"],
-  [/^\{\{\$\.inputs\.artifacts\['([^']+)'\]\.(?:path|uri)\}\}$/, "in-art"],
-  [/^\{\{\$\.outputs\.artifacts\['([^']+)'\]\.(?:path|uri)\}\}$/, "out-art"],
-  [/^\{\{\$\.outputs\.parameters\['([^']+)'\]\.output_file\}\}$/, "out-param"],
-];
+const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === "string") : []);
 
 const DEFAULT_TYPE_CHECK: Record<string, (v: unknown) => boolean> = {
   NUMBER_DOUBLE: (v) => typeof v === "number",
@@ -128,7 +121,7 @@ function referenceIssues(spec: Obj, issues: Issue[]): void {
         for (const [pname, pv] of Object.entries(cParams)) {
           const p = obj(pv);
           if (!(pname in inParams) && !p.isOptional && p.defaultValue === undefined) {
-            issues.push({ path: `${tpath}.inputs.parameters`, message: `required input parameter "${pname}" of "${ref}" is not wired` });
+            issues.push({ path: `${tpath}.inputs.parameters`, message: `input parameter "${pname}" gets no value: "${ref}" requires it and the task does not wire it` });
           }
         }
         for (const [aname, av] of Object.entries(cArts)) {
@@ -138,8 +131,9 @@ function referenceIssues(spec: Obj, issues: Issue[]): void {
         }
       }
     }
-    const cycle = findCycle(tasks);
-    if (cycle) issues.push({ path: `${path}.dag.tasks`, message: `dependency cycle: ${cycle.join(" → ")}` });
+    const after = new Map(Object.entries(tasks).map(([n, t]) => [n, strings(obj(t).dependentTasks).filter((d) => d in tasks)]));
+    const cycle = findCycle(Object.keys(tasks), after);
+    if (cycle) issues.push({ path: `${path}.dag.tasks`, message: `dependency cycle: ${[...cycle, cycle[0]].join(" → ")}` });
   };
 
   for (const [cname, cv] of Object.entries(components)) {
@@ -166,57 +160,28 @@ function referenceIssues(spec: Obj, issues: Issue[]): void {
 
 /** Every `{{$…}}` in command/args must be a form the launcher substitutes, naming a declared input/output. */
 function placeholderIssues(container: Obj, comp: Obj, path: string, issues: Issue[]): void {
-  const declared = {
-    "in-param": obj(obj(comp.inputDefinitions).parameters),
-    "in-art": obj(obj(comp.inputDefinitions).artifacts),
-    "out-art": obj(obj(comp.outputDefinitions).artifacts),
-    "out-param": obj(obj(comp.outputDefinitions).parameters),
+  const declared: Record<Exclude<PlaceholderKind, "executorInput">, [Obj, string]> = {
+    inputParameter: [obj(obj(comp.inputDefinitions).parameters), "input parameter"],
+    inputArtifact: [obj(obj(comp.inputDefinitions).artifacts), "input artifact"],
+    outputArtifact: [obj(obj(comp.outputDefinitions).artifacts), "output artifact"],
+    outputParameter: [obj(obj(comp.outputDefinitions).parameters), "output parameter"],
   };
-  const what = { "in-param": "input parameter", "in-art": "input artifact", "out-art": "output artifact", "out-param": "output parameter" };
   for (const field of ["command", "args"] as const) {
     const list = Array.isArray(container[field]) ? (container[field] as unknown[]) : [];
     list.forEach((s, i) => {
       if (typeof s !== "string") return;
       for (const ph of s.match(PLACEHOLDER) ?? []) {
-        const form = PLACEHOLDER_FORMS.find(([re]) => re.test(ph));
+        const form = placeholderForm(ph);
         if (!form) {
           issues.push({ path: `${path}.${field}[${i}]`, message: `placeholder ${ph} is not one the KFP launcher substitutes` });
           continue;
         }
-        const [re, kind] = form;
-        if (kind === "all") continue;
-        const n = re.exec(ph)![1]!;
-        if (!(n in declared[kind])) issues.push({ path: `${path}.${field}[${i}]`, message: `placeholder ${ph} names ${what[kind]} "${n}" that the component does not declare` });
+        if (form.kind === "executorInput") continue;
+        const [names, what] = declared[form.kind];
+        if (!(form.name in names)) issues.push({ path: `${path}.${field}[${i}]`, message: `placeholder ${ph} names ${what} "${form.name}" that the component does not declare` });
       }
     });
   }
-}
-
-/** A dependency cycle among DAG tasks (by dependentTasks), or undefined. */
-function findCycle(tasks: Obj): string[] | undefined {
-  const state = new Map<string, 1 | 2>();
-  const stack: string[] = [];
-  const visit = (t: string): string[] | undefined => {
-    if (state.get(t) === 2) return undefined;
-    if (state.get(t) === 1) return [...stack.slice(stack.indexOf(t)), t];
-    state.set(t, 1);
-    stack.push(t);
-    const deps = obj(tasks[t]).dependentTasks;
-    for (const d of Array.isArray(deps) ? deps : []) {
-      if (typeof d === "string" && d in tasks) {
-        const c = visit(d);
-        if (c) return c;
-      }
-    }
-    stack.pop();
-    state.set(t, 2);
-    return undefined;
-  };
-  for (const t of Object.keys(tasks)) {
-    const c = visit(t);
-    if (c) return c;
-  }
-  return undefined;
 }
 
 /** Issues of a pipeline file's documents: [PipelineSpec, PlatformSpec?]. Empty when valid. */

@@ -1,4 +1,7 @@
-/** Small DAG helpers over named nodes: cycle finding, topological order, ancestors. */
+/**
+ * The one DAG module: cycle finding, topological order and ancestors over named nodes, used by the
+ * notebook compiler, the Elyra reader, the KFP validator and the local runner's IR reader.
+ */
 
 /** Edges as node → the nodes it comes after (its direct dependencies). */
 export type AfterMap = ReadonlyMap<string, readonly string[]>;
@@ -27,6 +30,16 @@ export function findCycle(order: readonly string[], after: AfterMap): string[] |
     if (c) return c.reverse();
   }
   return undefined;
+}
+
+/** findCycle, closed and starting at the node that comes first in `order` (a stable message). */
+export function closedCycle(order: readonly string[], after: AfterMap): string[] | undefined {
+  const cycle = findCycle(order, after);
+  if (!cycle) return undefined;
+  const rank = new Map(order.map((n, i) => [n, i]));
+  const first = cycle.reduce((best, n, i) => ((rank.get(n) ?? Infinity) < (rank.get(cycle[best]!) ?? Infinity) ? i : best), 0);
+  const rotated = [...cycle.slice(first), ...cycle.slice(0, first)];
+  return [...rotated, rotated[0]!];
 }
 
 /** Topological order (dependencies first), ties broken by the position in `order`. Assumes no cycle. */

@@ -3,6 +3,7 @@
  * substitution of `{{$…}}` placeholders in its command and args, rendered exactly as the launcher
  * renders them (numbers via Go's FormatFloat(v, 'f', -1, 64), booleans true/false).
  */
+import { PLACEHOLDER } from "../contract.js";
 import type { IrValue, RunTask } from "./ir.js";
 import { containerPaths } from "./layout.js";
 
@@ -26,8 +27,6 @@ export interface ExecutorInput {
     outputFile: string;
   };
 }
-
-const PLACEHOLDER = /\{\{\$[^}]*\}\}/g;
 
 /** Every `{{$…}}` token in the given strings, in order of appearance. */
 export function scanPlaceholders(strs: string[]): string[] {
