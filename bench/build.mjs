@@ -16,7 +16,7 @@ import Dockerode from "dockerode";
 import { buildImages } from "../dist/images/build-images.js";
 import { DockerEngine } from "../dist/engines/docker.js";
 import { tarContext } from "../dist/engines/tar.js";
-import { loadPlan } from "../dist/plan/load.js";
+import { loadPlan } from "../dist/readers.js";
 
 const STEPS = Number(process.env.STEPS ?? 10);
 const RUN = randomBytes(4).toString("hex");

@@ -1,5 +1,5 @@
 /** Literal file paths code appears to write (a hint shown by `plan`, never a contract). */
-import { pyStringValue } from "../notebook/params.js";
+import { pyStringValue } from "./literals.js";
 
 const STR = String.raw`((?:[rRuU]?)(?:'[^'\n]*'|"[^"\n]*"))`;
 const PATTERNS: RegExp[] = [

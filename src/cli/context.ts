@@ -2,7 +2,7 @@ import type { Command } from "commander";
 import { describeContext, writeStepContext } from "../images/step-context.js";
 import { makeBuilder } from "../engines/factory.js";
 import { formatLocation } from "../errors.js";
-import { loadPlan } from "../plan/load.js";
+import { loadPlan } from "../readers.js";
 import { addBuildInputOptions, imageMapOf, pipOptionsOf, type BuildInputFlags } from "./build-inputs.js";
 
 /** Registers `nbbuild context`: writes one step's build contexts (as the engines receive them) into a folder. */

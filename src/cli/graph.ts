@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import { renderGraph, toMermaid } from "../plan/graph.js";
-import { loadPlan } from "../plan/load.js";
+import { loadPlan } from "../readers.js";
 import { writeOwnOutput } from "../io/own-outputs.js";
 
 /** Registers `nbbuild graph`: draws the step DAG as Mermaid, SVG or HTML. */

@@ -3,7 +3,7 @@ import { buildImages } from "../images/build-images.js";
 import { formatEvent, formatRecord } from "../images/progress.js";
 import { makeBuilder, outputPublisher } from "../engines/factory.js";
 import { formatLocation } from "../errors.js";
-import { loadPlan } from "../plan/load.js";
+import { loadPlan } from "../readers.js";
 import { addBuildInputOptions, imageMapOf, pipOptionsOf, type BuildInputFlags } from "./build-inputs.js";
 
 /** Registers `nbbuild image`: builds one non-root image per step and writes the build record. */

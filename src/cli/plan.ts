@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import { formatPlan } from "../plan/format.js";
-import { loadPlan } from "../plan/load.js";
+import { loadPlan } from "../readers.js";
 
 /** Registers `nbbuild plan`: prints the step DAG of a notebook or .pipeline file. */
 export function register(program: Command): void {

@@ -7,7 +7,7 @@ import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { NbbuildError } from "../errors.js";
-import { loadPlan } from "../plan/load.js";
+import { loadPlan } from "../readers.js";
 import type { Plan } from "../plan/types.js";
 import { renderPlan } from "../render/render-step.js";
 import { writeFileAtomic } from "../io/atomic.js";

@@ -6,7 +6,7 @@ import path from "node:path";
 import { ensureImages } from "../images/ensure-images.js";
 import type { BuildRecord } from "../images/record-types.js";
 import { NbbuildError } from "../errors.js";
-import { loadPlan } from "../plan/load.js";
+import { loadPlan } from "../readers.js";
 import type { Plan } from "../plan/types.js";
 import { writeOwnOutput } from "../io/own-outputs.js";
 import { toArgoWorkflow } from "./argo.js";

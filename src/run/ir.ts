@@ -100,6 +100,21 @@ const paramDefs = (defs: InputDefinitions["parameters"]): RunTask["paramDefs"] =
 const artifactTypes = (defs: InputDefinitions["artifacts"]): Record<string, string> =>
   Object.fromEntries(Object.entries(defs ?? {}).map(([n, d]) => [n, d.artifactType.schemaTitle ?? "system.Artifact"]));
 
+/** A copy of the spec where each root task also depends on the producers of its inputs (as the KFP SDK writes it). */
+function withProducerDependencies(spec: PipelineSpec): PipelineSpec {
+  const copy = structuredClone(spec);
+  // Not validated yet: any field may be missing or of the wrong kind.
+  for (const t of Object.values(copy.root?.dag?.tasks ?? {}) as (TaskSpec | null)[]) {
+    if (typeof t !== "object" || t === null) continue;
+    const producers = [
+      ...Object.values(t.inputs?.parameters ?? {}).map((p) => p?.taskOutputParameter?.producerTask),
+      ...Object.values(t.inputs?.artifacts ?? {}).map((a) => a?.taskOutputArtifact?.producerTask),
+    ].filter((p): p is string => typeof p === "string");
+    if (producers.length) t.dependentTasks = [...new Set([...(Array.isArray(t.dependentTasks) ? t.dependentTasks : []), ...producers])];
+  }
+  return copy;
+}
+
 /** Parses IR YAML text (one or two documents) into a RunGraph; `file` names the source in errors. */
 export function parseIr(text: string, file: string): RunGraph {
   let docs: unknown[];
@@ -121,9 +136,9 @@ export function parseIrDocuments(docs: unknown[], file: string): RunGraph {
   if (typeof first !== "object" || first === null || !("root" in first)) {
     throw NbbuildError.at({ file }, "no KFP PipelineSpec document (with `root`) found", "pass the pipeline.yaml written by `nbbuild pipeline`");
   }
-  const issues = kfpIssues(docs);
+  const spec = withProducerDependencies(first as PipelineSpec);
+  const issues = kfpIssues([spec, ...docs.slice(1)]);
   if (issues.length) throw new NbbuildError(issues.map((i): Problem => ({ location: { file }, message: `${i.path}: ${i.message}` })));
-  const spec = first as PipelineSpec;
   const problems: string[] = [];
   const root = spec.root;
   if (Object.keys(root.inputDefinitions?.artifacts ?? {}).length) problems.push("root: pipeline input artifacts are not supported");

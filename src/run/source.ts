@@ -5,7 +5,7 @@
  */
 import { ensureImages } from "../images/ensure-images.js";
 import { toKfpIr } from "../pipeline/kfp.js";
-import { loadPlan } from "../plan/load.js";
+import { loadPlan } from "../readers.js";
 import type { Plan } from "../plan/types.js";
 import type { ImageMapRule } from "../render/image-map.js";
 import { taskName } from "../pipeline/names.js";

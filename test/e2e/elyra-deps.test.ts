@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildImages } from "../../src/images/build-images.js";
 import { makeBuilder } from "../../src/engines/factory.js";
-import { loadPlan } from "../../src/plan/load.js";
+import { loadPlan } from "../../src/readers.js";
 import { BASE, runRestricted } from "./image-helpers.js";
 import { writeElyraPipeline, writeNotebook } from "../support/elyra-files.js";
 import { buildWheel, serveIndex } from "../support/pip-index.js";

@@ -15,7 +15,7 @@ import { buildImages } from "../../src/images/build-images.js";
 import { APP_SRC, FILES_ARTIFACT, UI_CONFUSION_ARTIFACT, UI_MARKDOWN_ARTIFACT } from "../../src/contract.js";
 import type { BuildRecord } from "../../src/images/record-types.js";
 import { makeBuilder } from "../../src/engines/factory.js";
-import { loadPlan } from "../../src/plan/load.js";
+import { loadPlan } from "../../src/readers.js";
 import type { Plan } from "../../src/plan/types.js";
 import { formatSummary } from "../../src/run/report.js";
 import { runPipeline } from "../../src/run/run.js";

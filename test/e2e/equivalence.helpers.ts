@@ -11,7 +11,7 @@ import os from "node:os";
 import path from "node:path";
 import { buildImages } from "../../src/images/build-images.js";
 import { makeBuilder } from "../../src/engines/factory.js";
-import { loadPlan } from "../../src/plan/load.js";
+import { loadPlan } from "../../src/readers.js";
 import type { CodeBlock, ParamValue, Plan } from "../../src/plan/types.js";
 import { DockerRunner } from "../../src/engines/docker-runner.js";
 import { runPipeline } from "../../src/run/run.js";

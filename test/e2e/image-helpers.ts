@@ -5,7 +5,7 @@
 import { execFileSync } from "node:child_process";
 import { cpSync } from "node:fs";
 import path from "node:path";
-import { loadPlan } from "../../src/plan/load.js";
+import { loadPlan } from "../../src/readers.js";
 import type { Plan } from "../../src/plan/types.js";
 import { handWinePlan } from "../unit/render/wine-plan.js";
 import { tempDir } from "../support/temp.js";

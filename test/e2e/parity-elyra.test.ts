@@ -16,7 +16,7 @@ import { makeBuilder } from "../../src/engines/factory.js";
 import { assertValidKfp } from "../../src/pipeline/validate-kfp.js";
 import { writePipelineFile } from "../../src/pipeline/write.js";
 import { parseYamlDocuments } from "../../src/pipeline/yaml.js";
-import { loadPlan } from "../../src/plan/load.js";
+import { loadPlan } from "../../src/readers.js";
 import { formatSummary } from "../../src/run/report.js";
 import { hostPaths } from "../../src/run/layout.js";
 import { runPipeline } from "../../src/run/run.js";

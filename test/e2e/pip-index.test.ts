@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildImages } from "../../src/images/build-images.js";
 import { buildRecordPath } from "../../src/images/record.js";
 import { makeBuilder } from "../../src/engines/factory.js";
-import { loadPlan } from "../../src/plan/load.js";
+import { loadPlan } from "../../src/readers.js";
 import type { Plan } from "../../src/plan/types.js";
 import { BASE, REGISTRY, dropLocalImages, runRestricted, sh } from "./image-helpers.js";
 import { buildWheel, serveIndex, wheelName } from "../support/pip-index.js";

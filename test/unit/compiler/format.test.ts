@@ -1,6 +1,6 @@
 import { resolve } from "node:path";
 import { describe, expect, it } from "vitest";
-import { loadPlan } from "../../../src/plan/load.js";
+import { loadPlan } from "../../../src/readers.js";
 import { formatPlan } from "../../../src/plan/format.js";
 
 const heads = (text: string) => text.split("\n").filter((l) => /^ {2}\d+\. /.test(l));

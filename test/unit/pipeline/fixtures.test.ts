@@ -12,7 +12,7 @@ import { argoIssues } from "../../../src/pipeline/validate-argo.js";
 import { kfpIssues } from "../../../src/pipeline/validate-kfp.js";
 import { parseYamlDocuments, stringifyArgo, stringifyKfp } from "../../../src/pipeline/yaml.js";
 import { NbbuildError } from "../../../src/errors.js";
-import { loadPlan } from "../../../src/plan/load.js";
+import { loadPlan } from "../../../src/readers.js";
 import type { Plan } from "../../../src/plan/types.js";
 import { fakeRecord } from "./plans.js";
 

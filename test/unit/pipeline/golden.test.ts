@@ -10,7 +10,7 @@ import { toKfpIr } from "../../../src/pipeline/kfp.js";
 import { argoIssues } from "../../../src/pipeline/validate-argo.js";
 import { kfpIssues } from "../../../src/pipeline/validate-kfp.js";
 import { parseYamlDocuments, stringifyArgo, stringifyKfp } from "../../../src/pipeline/yaml.js";
-import { loadPlan } from "../../../src/plan/load.js";
+import { loadPlan } from "../../../src/readers.js";
 import type { Plan } from "../../../src/plan/types.js";
 import { fakeRecord, winePlan } from "./plans.js";
 

@@ -9,7 +9,7 @@ import { Command } from "commander";
 import { describe, expect, it, vi } from "vitest";
 import { register as registerPlan } from "../../../src/cli/plan.js";
 import { formatPlan } from "../../../src/plan/format.js";
-import { loadPlan } from "../../../src/plan/load.js";
+import { loadPlan } from "../../../src/readers.js";
 
 const ROOT_NB = path.resolve(import.meta.dirname, "../../fixtures/equivalence/compose/root.ipynb");
 

@@ -13,7 +13,7 @@ import { assertValidArgo } from "../../../src/pipeline/validate-argo.js";
 import { assertValidKfp, kfpIssues } from "../../../src/pipeline/validate-kfp.js";
 import { parseYamlDocuments, stringifyArgo, stringifyKfp } from "../../../src/pipeline/yaml.js";
 import { formatPlan } from "../../../src/plan/format.js";
-import { loadPlan } from "../../../src/plan/load.js";
+import { loadPlan } from "../../../src/readers.js";
 import type { Plan } from "../../../src/plan/types.js";
 import { fakeRecord } from "./plans.js";
 

@@ -10,7 +10,7 @@ import { argoIssues } from "../../../src/pipeline/validate-argo.js";
 import { kfpIssues } from "../../../src/pipeline/validate-kfp.js";
 import { renderPipeline, writePipelineFile } from "../../../src/pipeline/write.js";
 import { parseYamlDocuments } from "../../../src/pipeline/yaml.js";
-import { loadPlan } from "../../../src/plan/load.js";
+import { loadPlan } from "../../../src/readers.js";
 import { hashJson } from "../../../src/render/hash.js";
 import { fakeRecord } from "./plans.js";
 

@@ -4,7 +4,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { APP_DEPS, APP_SRC, IMAGE_UID } from "../../../src/contract.js";
 import { renderPlan, renderStep, stepBase } from "../../../src/render/render-step.js";
 import { handWinePlan } from "./wine-plan.js";
-import { loadPlan } from "../../../src/plan/load.js";
+import { loadPlan } from "../../../src/readers.js";
 import { writeElyraPipeline, writeNotebook } from "../../support/elyra-files.js";
 import { cleanTemps, tempDir } from "../../support/temp.js";
 

@@ -44,9 +44,7 @@ function fan(n: number): string {
     comps.push(`  comp-${name}:\n    executorLabel: exec-${name}${ins}\n    outputDefinitions:\n      artifacts:\n        out: {artifactType: {schemaTitle: system.Artifact, schemaVersion: 0.0.1}}`);
     execs.push(`    exec-${name}:\n      container: {image: img, command: [x], args: ["{{$.outputs.artifacts['out'].path}}"]}`);
     const arts = deps.map((d) => `            in_${d}: {taskOutputArtifact: {producerTask: ${d}, outputArtifactKey: out}}`).join("\n");
-    // As the KFP SDK writes it: a consumer lists its producers in dependentTasks too.
-    const wiring = deps.length ? `\n        dependentTasks: [${deps.join(", ")}]\n        inputs:\n          artifacts:\n${arts}` : "";
-    tasks.push(`      ${name}:\n        componentRef: {name: comp-${name}}\n        taskInfo: {name: ${name}}${wiring}`);
+    tasks.push(`      ${name}:\n        componentRef: {name: comp-${name}}\n        taskInfo: {name: ${name}}${deps.length ? `\n        inputs:\n          artifacts:\n${arts}` : ""}`);
   };
   for (let i = 0; i < n; i++) add(`r${i}`, []);
   for (let i = 0; i < n; i++) add(`c${i}`, [`r${i}`]);
