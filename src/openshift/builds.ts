@@ -6,7 +6,7 @@
  * their logs prefixed by step. A failed build is an error naming the step, the reason and the log.
  */
 import { NbbuildError, type Problem } from "../errors.js";
-import { loadPlan } from "../plan/load.js";
+import { loadPlan } from "../readers.js";
 import type { Plan } from "../plan/types.js";
 import { Cluster, explainApiError, KubeApiError, type ConnectOptions } from "./kube.js";
 import { planNames } from "./names.js";

@@ -10,7 +10,7 @@ import { NbbuildError, type Problem } from "../errors.js";
 import { BUILD_RECORD_VERSION, type BuildRecord } from "../images/record-types.js";
 import { planHash } from "../images/record.js";
 import { writeFileAtomic } from "../io/atomic.js";
-import { loadPlan } from "../plan/load.js";
+import { loadPlan } from "../readers.js";
 import type { Plan } from "../plan/types.js";
 import { uploadPipeline, type UploadOptions, type UploadResult } from "../pipeline/upload.js";
 import { defaultOutput, renderPipeline, type RenderOptions } from "../pipeline/write.js";

@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildImages, type BuildEvent } from "../../src/images/build-images.js";
 import type { BuildRecord } from "../../src/images/record-types.js";
 import { DockerEngine } from "../../src/engines/docker.js";
-import { loadPlan } from "../../src/plan/load.js";
+import { loadPlan } from "../../src/readers.js";
 import type { Plan } from "../../src/plan/types.js";
 import { writePipelineFile } from "../../src/pipeline/write.js";
 import { BASE, sh } from "./image-helpers.js";
