@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildImages } from "../../src/images/build-images.js";
 import { makeBuilder } from "../../src/engines/factory.js";
 import { NbbuildError, formatProblem } from "../../src/errors.js";
-import { loadPlan } from "../../src/plan/load.js";
+import { loadPlan } from "../../src/readers.js";
 import { BASE } from "./image-helpers.js";
 import { writeNotebook } from "../support/elyra-files.js";
 import { buildWheel, serveIndex } from "../support/pip-index.js";

@@ -1,7 +1,7 @@
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { explainInstallFailure, failedRequirementNames, pipErrorLines, stripAnsi } from "../../../src/images/pip-failure.js";
-import { loadPlan } from "../../../src/plan/load.js";
+import { loadPlan } from "../../../src/readers.js";
 import type { DependencyContext } from "../../../src/render/types.js";
 import { writeNotebook } from "../../support/elyra-files.js";
 import { neutralPlan, neutralStep } from "../../support/plan-builders.js";
