@@ -9,7 +9,7 @@ import path from "node:path";
 import { afterAll, expect, test } from "vitest";
 import { clusterObjects } from "../../../src/openshift/objects.js";
 import { renderPlan } from "../../../src/render/render-step.js";
-import { loadPlan } from "../../../src/plan/load.js";
+import { loadPlan } from "../../../src/readers.js";
 import { cleanTemps, tempDir } from "../../support/temp.js";
 
 afterAll(cleanTemps);
