@@ -4,6 +4,7 @@ import path from "node:path";
 import { execa } from "execa";
 import { NbbuildError } from "../errors.js";
 import { isLoopbackRegistry } from "../registry/reference.js";
+import { chooseStorage, type StorageChoice } from "./storage.js";
 import {
   redact,
   type BuildContextFiles,
@@ -12,8 +13,6 @@ import {
   type ImageInfo,
 } from "./engine.js";
 
-/** Storage driver shared by buildah and podman here (overlay needs privileges this sandbox lacks). */
-export const STORAGE_DRIVER = process.env.NBBUILD_STORAGE_DRIVER || "vfs";
 /** Upper bound of one build, pull or push. */
 const TIMEOUT_MS = 30 * 60_000;
 
@@ -59,9 +58,18 @@ export abstract class ContainersCliEngine implements Engine {
   /** Folder that receives each build's temporary context (removed after the build, even on failure). */
   protected contextRoot = tmpdir();
 
+  private storage?: Promise<StorageChoice>;
+
+  /** The containers storage this engine uses (chosen once; see storage.ts). */
+  storageChoice(): Promise<StorageChoice> {
+    this.storage ??= chooseStorage(this.name);
+    return this.storage;
+  }
+
   /** Runs the tool with the storage flags; never logs `env` values. */
-  protected run(args: string[], opts: { env?: Record<string, string>; onLine?: (l: string) => void } = {}) {
-    const child = execa(this.name, ["--storage-driver", STORAGE_DRIVER, ...args], {
+  protected async run(args: string[], opts: { env?: Record<string, string>; onLine?: (l: string) => void } = {}) {
+    const storage = await this.storageChoice();
+    const child = execa(this.name, [...storage.args, ...args], {
       env: opts.env,
       timeout: TIMEOUT_MS,
       all: true,
@@ -73,7 +81,7 @@ export abstract class ContainersCliEngine implements Engine {
         for (const l of chunk.toString("utf8").split("\n")) if (l.trim()) opts.onLine!(l);
       });
     }
-    return child;
+    return await child;
   }
 
   /** Parses the tool's image inspection output (formats differ between buildah and podman). */

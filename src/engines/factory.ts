@@ -25,15 +25,11 @@ async function toolRuns(tool: string): Promise<boolean> {
 }
 
 /** The engines that build into their own store and push from it (docker, buildah, podman). */
-async function storeEngine(name: "docker" | "buildah" | "podman"): Promise<Engine> {
-  switch (name) {
-    case "docker":
-      return new (await import("./docker.js")).DockerEngine();
-    case "buildah":
-      return new (await import("./buildah.js")).BuildahEngine();
-    case "podman":
-      return new (await import("./podman.js")).PodmanEngine();
-  }
+async function storeEngine(name: "docker" | "buildah" | "podman", say: (msg: string) => void): Promise<Engine> {
+  if (name === "docker") return new (await import("./docker.js")).DockerEngine();
+  const engine = name === "buildah" ? new (await import("./buildah.js")).BuildahEngine() : new (await import("./podman.js")).PodmanEngine();
+  say(`storage: ${(await engine.storageChoice()).description}`);
+  return engine;
 }
 
 /**
@@ -45,13 +41,13 @@ export async function makeBuilder(name: EngineName | string = "auto", say: (msg:
     case "docker":
     case "buildah":
     case "podman":
-      return storeEngine(name);
+      return storeEngine(name, say);
     case "oci":
       return new (await import("./oci/builder.js")).OciBuilder({ insecure: opts.insecure });
     case "auto":
       if (await dockerAnswers()) {
         say("engine: docker (the docker daemon answers)");
-        return storeEngine("docker");
+        return storeEngine("docker", say);
       }
       say("engine: oci (no docker daemon answered; builds without a container runtime)");
       return new (await import("./oci/builder.js")).OciBuilder({ insecure: opts.insecure });

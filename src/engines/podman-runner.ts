@@ -4,6 +4,7 @@
  * its argument list only.
  */
 import { execa } from "execa";
+import { configuredStorage } from "./storage.js";
 import type { ContainerResult, ContainerRunner, ContainerSpec, RunControl } from "./runner.js";
 import { lineSplitter } from "./streams.js";
 
@@ -25,6 +26,8 @@ export function podmanRunArgs(spec: ContainerSpec): string[] {
 /** Runs task containers with `podman run`; removes them afterwards. */
 export class PodmanRunner implements ContainerRunner {
   readonly engine = "podman" as const;
+  /** The store the podman builder uses too: the user's configuration, or nbbuild's own when configured. */
+  private readonly storage = configuredStorage()?.args ?? [];
   constructor(private readonly bin = "podman") {}
 
   async run(spec: ContainerSpec, control: RunControl): Promise<ContainerResult> {
@@ -37,11 +40,11 @@ export class PodmanRunner implements ContainerRunner {
     let cancelled = false;
     const onAbort = () => {
       cancelled = true;
-      void execa(this.bin, ["kill", spec.name], { reject: false, timeout: 30_000 });
+      void execa(this.bin, [...this.storage, "kill", spec.name], { reject: false, timeout: 30_000 });
     };
     control.signal.addEventListener("abort", onAbort, { once: true });
     try {
-      const child = execa(this.bin, podmanRunArgs(spec), { reject: false, timeout: control.timeoutMs, buffer: false });
+      const child = execa(this.bin, [...this.storage, ...podmanRunArgs(spec)], { reject: false, timeout: control.timeoutMs, buffer: false });
       child.stdout?.on("data", (c: Buffer) => out.write(c));
       child.stderr?.on("data", (c: Buffer) => err.write(c));
       const r = await child;
@@ -52,7 +55,7 @@ export class PodmanRunner implements ContainerRunner {
       if (typeof r.exitCode === "number" && r.exitCode >= 125 && r.exitCode <= 127 && engineError && !cancelled) {
         throw new Error(`podman run failed: ${engineError}`);
       }
-      const oom = await execa(this.bin, ["inspect", "--format", "{{.State.OOMKilled}}", spec.name], { reject: false, timeout: 30_000 });
+      const oom = await execa(this.bin, [...this.storage, "inspect", "--format", "{{.State.OOMKilled}}", spec.name], { reject: false, timeout: 30_000 });
       return {
         exitCode: typeof r.exitCode === "number" ? r.exitCode : -1,
         oomKilled: String(oom.stdout).trim() === "true",
@@ -61,7 +64,7 @@ export class PodmanRunner implements ContainerRunner {
       };
     } finally {
       control.signal.removeEventListener("abort", onAbort);
-      await execa(this.bin, ["rm", "-f", spec.name], { reject: false, timeout: 60_000 });
+      await execa(this.bin, [...this.storage, "rm", "-f", spec.name], { reject: false, timeout: 60_000 });
     }
   }
 }

@@ -71,7 +71,7 @@ function buildScript(m: StepContextManifest, publicArgs: Record<string, string>)
   const lines = [
     "#!/bin/sh",
     `# Builds step ${JSON.stringify(m.step)} of plan ${JSON.stringify(m.plan)} from this folder, as \`nbbuild image\` does.`,
-    "# ENGINE=docker (default) | podman | \"buildah --storage-driver vfs\"; arguments go to every build.",
+    "# ENGINE=docker (default) | podman | buildah; arguments go to every build.",
     "# Pip settings are build args read from the environment (export them to pass credentials);",
     "# the defaults below are the credential-free values the context was rendered with.",
     "set -eu",

@@ -27,7 +27,7 @@ describe("debootstrap base", () => {
     const tag = `localhost/nbbuild-e2e-base-nonroot:${process.pid}-${Date.now()}`;
     try {
       // Async: a long synchronous build would block the test worker's RPC with vitest.
-      const r = await execa("buildah", ["--storage-driver", "vfs", "bud", "--isolation", "chroot", "--layers=false", "--tls-verify=false",
+      const r = await execa("buildah", ["bud", "--isolation", "chroot", "--layers=false", "--tls-verify=false",
         "--format", "oci", "-t", tag, dir], { all: true, reject: false, timeout: 600_000 });
       const out = String(r.all);
       expect(r.exitCode, out).toBe(0);
@@ -36,7 +36,7 @@ describe("debootstrap base", () => {
       expect(out).toContain("nonroot-ok");
       expect(out).toMatch(/^123457$/m);
     } finally {
-      await execa("buildah", ["--storage-driver", "vfs", "rmi", "-f", tag], { reject: false });
+      await execa("buildah", ["rmi", "-f", tag], { reject: false });
     }
   });
 });

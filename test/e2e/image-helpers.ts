@@ -54,7 +54,7 @@ export function runRestricted(image: string, code: string, extra: string[] = [])
 export function dropLocalImages(engine: string, tags: string[]): void {
   if (engine === "docker" || !tags.length) return;
   try {
-    sh(engine, ["--storage-driver", "vfs", "rmi", "-f", ...tags]);
+    sh(engine, ["rmi", "-f", ...tags]);
   } catch {
     /* already gone */
   }

@@ -1,5 +1,6 @@
 /**
- * `--engine podman`: builds work here (chroot isolation, vfs storage shared with buildah);
+ * `--engine podman`: builds work here (chroot isolation, the tests' own vfs store: see
+ * test/support/containers-conf.ts);
  * `podman run` fails in this sandbox (an rlimit restriction), so the built image is pushed and run
  * with docker instead. A unique cell edit makes sure podman itself builds a step image.
  */
