@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import { buildImages } from "../images/build-images.js";
-import { formatEvent, formatRecord } from "../images/progress.js";
+import { formatRecord, makeProgress } from "../images/progress.js";
 import { makeBuilder, outputPublisher } from "../engines/factory.js";
 import { formatLocation } from "../errors.js";
 import { loadPlan } from "../readers.js";
@@ -18,13 +18,16 @@ export function register(program: Command): void {
     .option("--concurrency <n>", "step images built at once", "4")
     .option("--json", "print the build record as JSON on stdout")
     .option("--quiet", "print nothing but errors (and --json output)")
+    .option("--verbose", "stream the engine's build output (pip's included)")
     .action(async (file: string, o: BuildInputFlags & {
-      engine: string; push?: string; output?: string; insecure?: boolean; concurrency: string; json?: boolean; quiet?: boolean;
+      engine: string; push?: string; output?: string; insecure?: boolean; concurrency: string; json?: boolean; quiet?: boolean; verbose?: boolean;
     }) => {
       const say = (line: string) => { if (!o.quiet) process.stderr.write(`${line}\n`); };
       // --base goes to the build, not into the plan, so the plan hash matches `nbbuild pipeline`/`run`.
       const plan = await loadPlan(file);
       const engine = await makeBuilder(o.engine, say, { insecure: o.insecure });
+      // Live table on a terminal, lines (with a heartbeat) elsewhere.
+      const progress = o.quiet ? undefined : makeProgress(process.stderr, { verbose: o.verbose });
       try {
         const record = await buildImages(plan, {
           engine,
@@ -35,12 +38,14 @@ export function register(program: Command): void {
           requirementsFile: o.requirements,
           pip: pipOptionsOf(o),
           concurrency: Math.max(1, Number.parseInt(o.concurrency, 10) || 4),
-          onEvent: (e) => { const l = formatEvent(e); if (l) say(l); },
+          onEvent: (e) => progress?.onEvent(e),
+          onLog: (subject, line) => progress?.onLog(subject, line),
           onDiagnostic: (d) => say(`warning: ${formatLocation(d.location)}: ${d.message}`),
         });
         if (o.json) process.stdout.write(JSON.stringify(record, null, 2) + "\n");
         else if (!o.quiet) process.stdout.write(formatRecord(record));
       } finally {
+        progress?.close();
         await engine.close();
       }
     });

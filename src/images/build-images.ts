@@ -18,7 +18,7 @@ import { BUILD_RECORD_VERSION, type BuildRecord, type StepImage } from "./record
 export interface BuildEvent {
   /** Step name, or `deps <tag>` / `src <tag>` for a dependency or folder image. */
   subject: string;
-  state: "cached" | "building" | "built" | "pushing" | "pushed" | "failed";
+  state: "waiting" | "cached" | "building" | "built" | "pushing" | "pushed" | "failed";
   seconds?: number;
   detail?: string;
 }
@@ -135,6 +135,7 @@ export async function buildImages(plan: Plan, opts: BuildImagesOptions): Promise
       const c = pick(r);
       if (c && !failed.has(r.deps.tag)) unique.set(c.tag, c);
     }
+    for (const c of unique.values()) event({ subject: `${kind} ${c.tag}`, state: "waiting" });
     await mapLimit([...unique.values()], 2, async (c) => {
       const subject = `${kind} ${c.tag}`;
       if (await engine.inspect(c.tag)) return event({ subject, state: "cached" });
@@ -168,6 +169,7 @@ export async function buildImages(plan: Plan, opts: BuildImagesOptions): Promise
       }
     });
   };
+  for (const r of rendered) event({ subject: r.step, state: "waiting" });
   await ensureShared("deps", (r) => r.deps, pipBuildArgs(opts.pip ?? {}));
   await ensureShared("src", (r) => (failed.has(r.deps.tag) ? undefined : r.folder), {});
 

@@ -49,7 +49,7 @@ export async function ensureImages(plan: Plan, opts: EnsureImagesOptions): Promi
       base: opts.base,
       imageMap: opts.imageMap,
       push: opts.push,
-      onEvent: (e) => opts.onProgress?.(`build ${e.subject}: ${e.state}${e.seconds !== undefined ? ` ${e.seconds}s` : ""}`),
+      onEvent: (e) => { if (e.state !== "waiting") opts.onProgress?.(`build ${e.subject}: ${e.state}${e.seconds !== undefined ? ` ${e.seconds}s` : ""}`); },
     });
   } finally {
     await engine.close();

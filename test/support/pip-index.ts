@@ -49,6 +49,8 @@ export interface IndexOptions {
   auth?: { user: string; password: string };
   /** Receives `METHOD URL auth|anon` for every request. */
   seen?: string[];
+  /** Delay before a wheel download answers (a slow index, for progress tests). */
+  delayMs?: number;
 }
 
 /**
@@ -81,7 +83,12 @@ export async function serveIndex(wheelFiles: string[], opts: IndexOptions = {}):
     }
     const file = /^\/files\/([^/]+)$/.exec(url)?.[1];
     const wheel = file ? [...projects.values()].flat().find((w) => w.name === file) : undefined;
-    if (wheel) return res.writeHead(200, { "Content-Type": "application/octet-stream" }).end(wheel.data);
+    if (wheel) {
+      const send = () => res.writeHead(200, { "Content-Type": "application/octet-stream" }).end(wheel.data);
+      if (opts.delayMs) setTimeout(send, opts.delayMs);
+      else send();
+      return;
+    }
     res.writeHead(404).end();
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", () => resolve()));
