@@ -190,7 +190,8 @@ export function buildManifests(plan: Plan, opts: ManifestOptions): Manifests {
         type: "Source",
         sourceStrategy: {
           from: { kind: "ImageStreamTag", name: `${names.depsStream}:${names.depsTag(h)}` },
-          env: env({ NBBUILD_NOTEBOOK: opts.notebookPath, NBBUILD_STEP: s.name }),
+          // S2I bakes the build env into the image: the dependency image carries NBBUILD_DEPS_ONLY=1.
+          env: env({ NBBUILD_NOTEBOOK: opts.notebookPath, NBBUILD_STEP: s.name, NBBUILD_DEPS_ONLY: "0" }),
         },
       },
       output: { to: { kind: "ImageStreamTag", name: `${name}:latest` } },

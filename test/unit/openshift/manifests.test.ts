@@ -60,10 +60,12 @@ describe("nbbuild openshift manifests (wine)", async () => {
       expect(bc.spec.strategy.type).toBe("Source");
       expect(ss.from.kind).toBe("ImageStreamTag");
       expect(ss.from.name).toMatch(new RegExp(`^${plan.name}-deps:[0-9a-f]{12}$`));
-      expect(ss.env).toEqual(expect.arrayContaining([
+      expect(ss.env).toEqual([
         { name: "NBBUILD_NOTEBOOK", value: "examples/wine/wine.ipynb" },
         { name: "NBBUILD_STEP", value: s.name },
-      ]));
+        // The dependency image's baked NBBUILD_DEPS_ONLY=1 must not turn step builds into dependency builds.
+        { name: "NBBUILD_DEPS_ONLY", value: "0" },
+      ]);
       expect(bc.spec.output).toEqual({ to: { kind: "ImageStreamTag", name: `${name}:latest` } });
       const hook = { secretReference: { name: `${plan.name}-webhook` } };
       expect(bc.spec.triggers).toEqual([
