@@ -13,6 +13,7 @@ import { register as registerUpload } from "./upload.js";
 import { register as registerRun } from "./run.js";
 import { register as registerContext } from "./context.js";
 import { register as registerOpenshift } from "./openshift.js";
+import { register as registerSbom } from "./sbom.js";
 
 const program = new Command();
 program
@@ -23,7 +24,7 @@ program
   .enablePositionalOptions()
   .showHelpAfterError();
 
-for (const register of [registerPlan, registerGraph, registerImage, registerPipeline, registerUpload, registerRun, registerContext, registerOpenshift]) {
+for (const register of [registerPlan, registerGraph, registerImage, registerPipeline, registerUpload, registerRun, registerContext, registerOpenshift, registerSbom]) {
   register(program);
 }
 

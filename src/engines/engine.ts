@@ -5,6 +5,7 @@
  * Each implementation lives in its own file; factory.ts is the only place that picks and wires one.
  */
 import type { ImageDescription } from "../render/image-description.js";
+import type { StepAttestation } from "./oci/attestations.js";
 
 /** One file of a build context: a POSIX path relative to the context root, its bytes and mode. */
 export interface ContextFile {
@@ -70,6 +71,11 @@ export interface Builder {
 export interface Publisher {
   /** Publishes local `tag` as `ref` (`registry/repo:tag` for a registry sink). */
   publish(tag: string, ref: string): Promise<string>;
+  /**
+   * Attaches an SBOM and provenance to image `digest` just published as `ref` (registry sinks of
+   * the oci builder); returns the attachments' manifest digests.
+   */
+  attach?(ref: string, digest: string, facts: StepAttestation): Promise<string[]>;
 }
 
 /** The daemon and CLI engines: a builder whose store can push to a registry itself. */

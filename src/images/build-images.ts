@@ -115,13 +115,14 @@ export async function buildImages(plan: Plan, opts: BuildImagesOptions): Promise
   const { engine } = opts;
   const event = (e: BuildEvent) => opts.onEvent?.(e);
   const bases = await resolveBases(plan, opts);
+  const provenance = readProvenance(plan, opts.env);
   const rendered = renderPlan(plan, {
     base: opts.base,
     imageMap: opts.imageMap,
     bases,
     requirementsFile: opts.requirementsFile,
     pip: opts.pip,
-    provenance: readProvenance(plan, opts.env),
+    provenance,
     env: opts.env,
   });
   for (const r of rendered) for (const d of r.diagnostics) opts.onDiagnostic?.(d);
@@ -196,6 +197,20 @@ export async function buildImages(plan: Plan, opts: BuildImagesOptions): Promise
         if (!digest) {
           event({ subject: r.step, state: "pushing" });
           digest = await publisher.publish(r.tag, remote);
+          // SBOM + provenance ride along with every image this build pushes (oci registry sinks).
+          await publisher.attach?.(remote, digest, {
+            plan: plan.name,
+            step: r.step,
+            notebook: plan.steps.find((s) => s.name === r.step)!.source.file,
+            notebookDigest: provenance.notebookDigest,
+            planHash: planHash(plan),
+            base: r.deps.resolvedBase.ref,
+            ...(r.deps.resolvedBase.digest ? { baseDigest: r.deps.resolvedBase.digest } : {}),
+            source: provenance.source,
+            revision: provenance.revision,
+            created: provenance.created,
+            builder: engine.name,
+          });
         }
         image = withDigest(remote, digest!);
       }

@@ -231,6 +231,30 @@ export class RegistryClient {
     this.bytesPushed += size;
   }
 
+  /** Reads a (small) blob into memory, verifying its digest. */
+  async getBlob(repo: string, digest: string): Promise<Buffer> {
+    const res = await this.request("GET", `/v2/${repo}/blobs/${digest}`, `repository:${repo}:pull`);
+    if (!res.ok) return this.fail(res, `GET blob ${digest} from ${repo}`);
+    const body = Buffer.from(await res.arrayBuffer());
+    if (sha256Of(body) !== digest) throw new Error(`${this.host}: blob ${digest} of ${repo} arrived with digest ${sha256Of(body)}`);
+    return body;
+  }
+
+  /**
+   * The manifests that refer to `digest` (OCI 1.1): the referrers API when the registry has one,
+   * else the fallback tag `sha256-<hex>`; [] when there are none.
+   */
+  async referrers(repo: string, digest: string): Promise<{ digest: string; artifactType?: string; mediaType: string }[]> {
+    const index = "application/vnd.oci.image.index.v1+json";
+    const res = await this.request("GET", `/v2/${repo}/referrers/${digest}`, `repository:${repo}:pull`, { headers: { Accept: index } });
+    if (res.ok && (res.headers.get("content-type") ?? "").startsWith(index)) {
+      return ((await res.json()) as { manifests?: [] }).manifests ?? [];
+    }
+    await res.body?.cancel();
+    const fallback = await this.getManifest(repo, `sha256-${digest.slice("sha256:".length)}`, [index]);
+    return fallback ? ((JSON.parse(fallback.body.toString("utf8")) as { manifests?: [] }).manifests ?? []) : [];
+  }
+
   /** Reads a manifest (or index) by tag or digest; verifies a digest reference. */
   async getManifest(repo: string, reference: string, accept = MANIFEST_TYPES): Promise<FetchedManifest | undefined> {
     const res = await this.request("GET", `/v2/${repo}/manifests/${reference}`, `repository:${repo}:pull`, { headers: { Accept: accept.join(", ") } });

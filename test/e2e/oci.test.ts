@@ -79,6 +79,22 @@ describe("nbbuild image --engine oci as a non-root user without a docker socket"
     for (const s of STEPS) expect(second.steps[s]!.digest, s).toBe(first.steps[s]!.digest);
   });
 
+  it("every pushed image has an SBOM and a provenance referrer; nbbuild sbom prints them", async () => {
+    for (const s of STEPS) {
+      const r = await execa("node", [CLI, "sbom", first.steps[s]!.image], { reject: false, timeout: 120_000 });
+      expect(r.exitCode, r.stderr).toBe(0);
+      const sbom = JSON.parse(r.stdout) as { spdxVersion: string; packages: { name: string }[]; files: { fileName: string }[] };
+      expect(sbom.spdxVersion).toBe("SPDX-2.3");
+      expect(sbom.packages.map((p) => p.name.toLowerCase())).toEqual(expect.arrayContaining(["pandas", "scikit-learn"]));
+      expect(sbom.files.map((f) => f.fileName)).toContain("/opt/app-root/nbbuild/step.py");
+    }
+    const prov = await execa("node", [CLI, "sbom", "--provenance", first.steps.split!.image], { timeout: 120_000 });
+    expect(JSON.parse(prov.stdout).subject[0].digest.sha256).toBe(first.steps.split!.digest!.slice(7));
+    // The fallback tag of the referrers (OCI 1.1) as an independent reader sees it.
+    const index = JSON.parse(sh("skopeo", ["inspect", "--tls-verify=false", "--raw", `docker://${prefix}/wine-classification-split:sha256-${first.steps.split!.digest!.slice(7)}`])) as { manifests: { artifactType: string }[] };
+    expect(index.manifests.map((m) => m.artifactType).sort()).toEqual(["application/spdx+json", "application/vnd.in-toto+json"]);
+  });
+
   it("skopeo reads the pushed image: non-root user, labels, the base's layers first", () => {
     const ref = first.steps.split!.image;
     const info = skopeoInspect(ref) as { Labels: Record<string, string>; Layers: string[] };

@@ -146,7 +146,7 @@ export class OciBuilder implements Builder {
   /** The Python facts of an image (each layer scanned once, cached by digest). */
   async pythonFacts(manifest: Manifest): Promise<PythonFacts> {
     const layers: PythonFacts[] = [];
-    for (const l of manifest.layers) layers.push(await this.store.fact("python", l.digest, async () => scanLayer(await this.ensureBlob(l.digest))));
+    for (const l of manifest.layers) layers.push(await this.store.fact("layer-v2", l.digest, async () => scanLayer(await this.ensureBlob(l.digest))));
     return mergeFacts(layers);
   }
 

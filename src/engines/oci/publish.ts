@@ -15,7 +15,8 @@ import { parseImageRef, referenceOf } from "../../registry/reference.js";
 import type { Publisher } from "../engine.js";
 import type { OciBuilder, StoredImage } from "./builder.js";
 import { jsonBytes, OCI_INDEX, OCI_MANIFEST } from "./image.js";
-import type { Descriptor } from "./store.js";
+import type { Descriptor, Manifest } from "./store.js";
+import { IN_TOTO_MEDIA_TYPE, provenanceStatement, spdxDocument, SPDX_MEDIA_TYPE, type StepAttestation } from "./attestations.js";
 
 /** The stored image behind a local tag, or an error naming it. */
 function stored(builder: OciBuilder, tag: string): StoredImage {
@@ -24,36 +25,96 @@ function stored(builder: OciBuilder, tag: string): StoredImage {
   return img;
 }
 
+/** The empty config of an artifact manifest (OCI 1.1). */
+const EMPTY = { mediaType: "application/vnd.oci.empty.v1+json", data: Buffer.from("{}") };
+
 /** Pushes images to a registry, blob by blob, asking only about blobs it does not know there. */
 export class RegistryPublisher implements Publisher {
+  /** Images whose config this publisher had to send: new in the registry, so nothing refers to them yet. */
+  private readonly fresh = new Set<string>();
   constructor(private readonly builder: OciBuilder) {}
 
-  /** Makes sure `repo` on `host` holds blob `d` (store knowledge, HEAD, mount, upload). */
-  async ensureBlob(host: string, repo: string, d: Pick<Descriptor, "digest">, opts: { known?: boolean } = {}): Promise<void> {
+  /**
+   * Makes sure `repo` on `host` holds blob `d` (store knowledge, HEAD, mount, upload); true when
+   * it had to be sent. `unique`: the blob cannot be there yet (skip the HEAD).
+   */
+  async ensureBlob(host: string, repo: string, d: Pick<Descriptor, "digest">, opts: { unique?: boolean } = {}): Promise<boolean> {
     const { store } = this.builder;
     const client = this.builder.client(host);
     const repository = `${host}/${repo}`;
-    if (store.isKnown(repository, d.digest)) return;
-    // A blob made by this build may be skipped straight to upload: it cannot be there yet.
-    if (!opts.known && (await client.hasBlob(repo, d.digest))) return store.markKnown(repository, d.digest);
+    if (store.isKnown(repository, d.digest)) return false;
+    if (!opts.unique && (await client.hasBlob(repo, d.digest))) {
+      store.markKnown(repository, d.digest);
+      return false;
+    }
     const source = store.getSource(d.digest);
     let uploadUrl: string | undefined;
     if (source && source !== repository && source.startsWith(`${host}/`)) {
       const mounted = await client.mountBlob(repo, d.digest, source.slice(host.length + 1));
-      if (mounted === true) return store.markKnown(repository, d.digest);
+      if (mounted === true) {
+        store.markKnown(repository, d.digest);
+        return true;
+      }
       uploadUrl = mounted;
     }
     await client.uploadBlob(repo, d.digest, { file: await this.builder.ensureBlob(d.digest) }, uploadUrl);
     store.markKnown(repository, d.digest);
     if (!source) store.setSource(d.digest, repository);
+    return true;
   }
 
   async publish(tag: string, ref: string): Promise<string> {
     const img = stored(this.builder, tag);
     const r = parseImageRef(ref);
-    for (const d of [img.manifest.config, ...img.manifest.layers]) await this.ensureBlob(r.registry, r.path, d);
+    if (await this.ensureBlob(r.registry, r.path, img.manifest.config)) this.fresh.add(img.digest);
+    for (const d of img.manifest.layers) await this.ensureBlob(r.registry, r.path, d);
     const body = this.builder.store.readBlob(img.digest);
     return this.builder.client(r.registry).putManifest(r.path, referenceOf(r), body, img.manifest.mediaType ?? OCI_MANIFEST);
+  }
+
+  /**
+   * Pushes the SBOM and the provenance of image `digest` as artifact manifests whose `subject` is
+   * the image, and records them under the referrers tag `sha256-<hex>` too (the OCI 1.1 fallback
+   * for registries without the referrers API, such as CNCF distribution 2.x).
+   */
+  async attach(ref: string, digest: string, facts: StepAttestation): Promise<string[]> {
+    const { store } = this.builder;
+    const r = parseImageRef(ref);
+    const client = this.builder.client(r.registry);
+    const manifest = store.readJson<Manifest>(digest);
+    const subject = { mediaType: manifest.mediaType, digest, size: store.readBlob(digest).length };
+    const repo = `${r.registry}/${r.path}`;
+    const python = await this.builder.pythonFacts(manifest);
+    const docs: [string, Buffer][] = [
+      [SPDX_MEDIA_TYPE, jsonBytes(spdxDocument(repo, digest, python, facts))],
+      [IN_TOTO_MEDIA_TYPE, jsonBytes(provenanceStatement(repo, digest, facts))],
+    ];
+    const empty = store.putBlob(EMPTY.data);
+    await this.ensureBlob(r.registry, r.path, empty);
+    const referrers: Descriptor[] = [];
+    for (const [type, bytes] of docs) {
+      const blob = store.putBlob(bytes);
+      await this.ensureBlob(r.registry, r.path, blob, { unique: this.fresh.has(digest) });
+      const artifact: Manifest = {
+        schemaVersion: 2,
+        mediaType: OCI_MANIFEST,
+        artifactType: type,
+        config: { mediaType: EMPTY.mediaType, ...empty },
+        layers: [{ mediaType: type, ...blob }],
+        subject,
+        annotations: { "org.opencontainers.image.created": facts.created },
+      };
+      const body = jsonBytes(artifact);
+      const artifactDigest = await client.putManifest(r.path, store.putBlob(body).digest, body, OCI_MANIFEST);
+      referrers.push({ mediaType: OCI_MANIFEST, digest: artifactDigest, size: body.length, artifactType: type, annotations: artifact.annotations });
+    }
+    // The fallback tag lists every referrer: keep those another tool attached (unless the image is new).
+    const tag = `sha256-${digest.slice("sha256:".length)}`;
+    const existing = this.fresh.has(digest) ? undefined : await client.getManifest(r.path, tag, [OCI_INDEX]);
+    const kept = existing ? (JSON.parse(existing.body.toString("utf8")) as { manifests?: Descriptor[] }).manifests ?? [] : [];
+    const all = [...kept.filter((d) => !referrers.some((x) => x.digest === d.digest)), ...referrers];
+    await client.putManifest(r.path, tag, jsonBytes({ schemaVersion: 2, mediaType: OCI_INDEX, manifests: all }), OCI_INDEX);
+    return referrers.map((d) => d.digest);
   }
 }
 

@@ -4,6 +4,7 @@
  * top-level modules of site-/dist-packages. The oci engine decides from these whether a base
  * satisfies a step's imports, and the SBOM lists the distributions.
  */
+import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { createGunzip } from "node:zlib";
 import { extract } from "tar-stream";
@@ -21,6 +22,8 @@ export interface PythonFacts {
   pythonVersions: string[];
   distributions: PythonDistribution[];
   modules: string[];
+  /** Regular files under /opt/app-root (the step's own files) with their sha256 (hex). */
+  appFiles: { path: string; sha256: string }[];
 }
 
 const PKG_DIR = /^(.*\/(?:site|dist)-packages)\/([^/]+)(\/.*)?$/;
@@ -40,6 +43,7 @@ export async function scanLayer(file: string): Promise<PythonFacts> {
   const versions = new Set<string>();
   const modules = new Set<string>();
   const distributions: PythonDistribution[] = [];
+  const appFiles: PythonFacts["appFiles"] = [];
   const ex = extract();
   const done = new Promise<void>((resolve, reject) => {
     ex.on("entry", (header, stream, next) => {
@@ -50,6 +54,15 @@ export async function scanLayer(file: string): Promise<PythonFacts> {
       if (pkg && !/\.(dist-info|egg-info|pth)$/.test(pkg[2]!) && !pkg[2]!.startsWith(".wh.")) {
         const top = pkg[3] ? pkg[2]! : /^([A-Za-z_][\w]*)(\.[\w-]+)*\.(py|so|pyd)$/.exec(pkg[2]!)?.[1];
         if (top && /^[A-Za-z_]\w*$/.test(top)) modules.add(top);
+      }
+      if (name.startsWith("opt/app-root/") && header.type === "file") {
+        const hash = createHash("sha256");
+        stream.on("data", (c: unknown) => hash.update(c as Buffer));
+        stream.on("end", () => {
+          appFiles.push({ path: `/${name}`, sha256: hash.digest("hex") });
+          next();
+        });
+        return;
       }
       const meta = METADATA.exec(name);
       if (meta && header.type === "file") {
@@ -73,12 +86,20 @@ export async function scanLayer(file: string): Promise<PythonFacts> {
   src.pipe(ex);
   await done;
   distributions.sort((a, b) => (a.name.toLowerCase() < b.name.toLowerCase() ? -1 : a.name.toLowerCase() > b.name.toLowerCase() ? 1 : a.path < b.path ? -1 : 1));
-  return { pythonVersions: [...versions].sort(), distributions, modules: [...modules].sort() };
+  appFiles.sort((a, b) => (a.path < b.path ? -1 : 1));
+  return { pythonVersions: [...versions].sort(), distributions, modules: [...modules].sort(), appFiles };
 }
 
 /** The facts of an image: the union over its layers, in order. */
 export function mergeFacts(layers: PythonFacts[]): PythonFacts {
   const versions = new Set(layers.flatMap((l) => l.pythonVersions));
   const modules = new Set(layers.flatMap((l) => l.modules));
-  return { pythonVersions: [...versions].sort(), distributions: layers.flatMap((l) => l.distributions), modules: [...modules].sort() };
+  // A later layer's file replaces an earlier one at the same path.
+  const files = new Map(layers.flatMap((l) => l.appFiles.map((f) => [f.path, f] as const)));
+  return {
+    pythonVersions: [...versions].sort(),
+    distributions: layers.flatMap((l) => l.distributions),
+    modules: [...modules].sort(),
+    appFiles: [...files.values()].sort((a, b) => (a.path < b.path ? -1 : 1)),
+  };
 }

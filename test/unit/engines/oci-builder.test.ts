@@ -18,6 +18,7 @@ import type { Manifest } from "../../../src/engines/oci/store.js";
 import { buildImages } from "../../../src/images/build-images.js";
 import type { Plan } from "../../../src/plan/types.js";
 import { RegistryClient } from "../../../src/registry/client.js";
+import { ATTACHMENT_TYPES, readAttachment } from "../../../src/registry/attachments.js";
 import { handWinePlan } from "../render/wine-plan.js";
 import { startTestRegistry, type TestRegistry } from "../../support/registry-server.js";
 import { cleanTemps, tempDir } from "../../support/temp.js";
@@ -132,7 +133,7 @@ describe("oci engine", () => {
     expect(c.history?.every((h) => h.created === undefined || h.created === "2023-11-14T22:13:20Z")).toBe(true);
   });
 
-  it("a no-op build makes no registry request; a one-cell edit at most 8", async () => {
+  it("a no-op build makes no registry request; a one-cell edit ≤ 8 for the image, ≤ 16 with SBOM and provenance", async () => {
     const builder = new OciBuilder({ storeDir: tempDir("nbbuild-store-") });
     const plan = wine();
     const push = `${reg.host}/edit`;
@@ -145,18 +146,54 @@ describe("oci engine", () => {
     const train = plan.steps.find((s) => s.name === "train_lr")!;
     train.code = train.code.map((b) => (b.role === "step" ? { ...b, source: `${b.source}\n# tuned` } : b));
     const before = builder.traffic();
+    const logStart = reg.log.length;
     const edited = await buildImages(plan, { engine: builder, base, push, env: ENV });
     const after = builder.traffic();
-    expect(after.requests - before.requests).toBeLessThanOrEqual(8);
+    // The image (blobs + manifest by tag) in ≤ 8 requests, with its SBOM and provenance in ≤ 16.
+    const log = reg.log.slice(logStart);
+    const imagePut = log.findIndex((l) => new RegExp(`^PUT /v2/edit/wine-classification-train_lr/manifests/[0-9a-f]{24}$`).test(l));
+    expect(imagePut, log.join("\n")).toBeGreaterThanOrEqual(0);
+    expect(imagePut + 1).toBeLessThanOrEqual(8);
+    expect(after.requests - before.requests, log.join("\n")).toBeLessThanOrEqual(16);
+    expect(log.at(-1)).toBe(`PUT /v2/edit/wine-classification-train_lr/manifests/sha256-${edited.steps.train_lr!.digest!.slice(7)}`);
     expect(edited.steps.train_lr!.cached).toBe(false);
     expect(edited.steps.train_lr!.digest).not.toBe(noop.steps.train_lr!.digest);
     expect(Object.entries(edited.steps).filter(([, s]) => !s.cached).map(([n]) => n)).toEqual(["train_lr"]);
     // Bytes pushed: the new step layer, its config and its manifest — nothing of the layers below.
     const img = builder.image(edited.steps.train_lr!.tag)!;
     const stepLayer = img.manifest.layers.at(-1)!;
-    expect(after.bytesPushed - before.bytesPushed).toBeLessThanOrEqual(stepLayer.size + img.manifest.config.size + 2000);
+    const attachments = (await builder.client(reg.host).referrers("edit/wine-classification-train_lr", edited.steps.train_lr!.digest!));
+    expect(attachments.map((a) => a.artifactType).sort()).toEqual(["application/spdx+json", "application/vnd.in-toto+json"]);
+    expect(after.bytesPushed - before.bytesPushed).toBeLessThanOrEqual(2 * stepLayer.size + img.manifest.config.size + 30_000);
     const pushed = JSON.parse(readFileSync(builder.store.blobPath(edited.steps.train_lr!.digest!), "utf8")) as Manifest;
     expect(pushed.layers.at(-1)!.digest).toBe(stepLayer.digest);
+  });
+
+  it("attaches an SPDX SBOM (base distributions, step files) and SLSA provenance that `nbbuild sbom` reads", async () => {
+    const builder = new OciBuilder({ storeDir: tempDir("nbbuild-store-") });
+    const rec = await buildImages(wine(), { engine: builder, base, push: `${reg.host}/sbom`, env: ENV });
+    const ref = rec.steps.compare!.image;
+    const sbom = JSON.parse((await readAttachment(ref, ATTACHMENT_TYPES.sbom)).toString("utf8")) as {
+      spdxVersion: string; packages: { name: string; versionInfo: string }[]; files: { fileName: string; checksums: { checksumValue: string }[] }[];
+    };
+    expect(sbom.spdxVersion).toBe("SPDX-2.3");
+    expect(sbom.packages.map((p) => `${p.name}==${p.versionInfo}`)).toEqual(expect.arrayContaining(["pandas==1.5.3", "scikit-learn==1.2.1"]));
+    const stepPy = sbom.files.find((f) => f.fileName === "/opt/app-root/nbbuild/step.py")!;
+    const img = builder.image(rec.steps.compare!.tag)!;
+    const stepLayerFiles = await entries(builder.store.readBlob(img.manifest.layers.at(-1)!.digest));
+    expect(stepLayerFiles.map((e) => e[0])).toContain("opt/app-root/nbbuild/step.py");
+    expect(stepPy.checksums[0]!.checksumValue).toMatch(/^[0-9a-f]{64}$/);
+    expect(sbom.files.map((f) => f.fileName)).toContain("/opt/app-root/src/data/class_names.csv");
+    const prov = JSON.parse((await readAttachment(ref, ATTACHMENT_TYPES.provenance)).toString("utf8")) as {
+      subject: { digest: { sha256: string } }[]; predicate: { buildDefinition: { internalParameters: { planHash: string }; resolvedDependencies: { digest: { sha256: string } }[] } };
+    };
+    expect(prov.subject[0]!.digest.sha256).toBe(rec.steps.compare!.digest!.slice(7));
+    expect(prov.predicate.buildDefinition.internalParameters.planHash).toMatch(/^sha256:/);
+    expect(prov.predicate.buildDefinition.resolvedDependencies.map((d) => d.digest.sha256)).toContain(base.split("@sha256:")[1]);
+    // Nothing of the build environment: the same documents from a second, fresh store.
+    const again = await buildImages(wine(), { engine: new OciBuilder({ storeDir: tempDir("nbbuild-store-") }), base, push: `${reg.host}/sbom`, env: ENV });
+    expect(again.steps.compare!.digest).toBe(rec.steps.compare!.digest);
+    expect((await readAttachment(ref, ATTACHMENT_TYPES.sbom)).toString("utf8")).toBe(JSON.stringify(sbom));
   });
 
   it("refuses a dependency set the base lacks, naming the packages and the engines that install them", async () => {
