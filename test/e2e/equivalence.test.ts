@@ -17,7 +17,7 @@ const REPO = path.resolve(import.meta.dirname, "../..");
 const FIXTURES = path.join(REPO, "test/fixtures/equivalence");
 let tmp: string;
 const stage = (src: string, wholeFolder = false) => stageUnder(tmp, src, wholeFolder);
-const pipelineRun = (nb: string, params: string[] = []) => pipelineRunWith(nb, BASE, params);
+const pipelineRun = (nb: string, params: string[] = [], engine: "docker" | "oci" = "docker") => pipelineRunWith(nb, BASE, params, engine);
 
 beforeAll(async () => {
   tmp = await fs.mkdtemp(path.join(os.tmpdir(), "nbbuild-eq-"));
@@ -26,9 +26,9 @@ afterAll(async () => {
   await fs.rm(tmp, { recursive: true, force: true });
 });
 
-async function proveEquivalent(nb: string, overrides: Record<string, ParamValue> = {}, finalPrints = true): Promise<RunResult> {
+async function proveEquivalent(nb: string, overrides: Record<string, ParamValue> = {}, finalPrints = true, engine: "docker" | "oci" = "docker"): Promise<RunResult> {
   const params = Object.entries(overrides).map(([k, v]) => `${k}=${String(v)}`);
-  const { plan, run, lines } = await pipelineRun(nb, params);
+  const { plan, run, lines } = await pipelineRun(nb, params, engine);
   const ref = await referenceRun(plan, BASE, overrides);
   expect(ref.exitCode, ref.lines.join("\n")).toBe(0);
   expect(run.status, formatSummary(run)).toBe("succeeded");
@@ -45,6 +45,11 @@ async function proveEquivalent(nb: string, overrides: Record<string, ParamValue>
 describe("equivalence: notebook top to bottom == nbbuild image + nbbuild run", () => {
   it("examples/wine/wine.ipynb", async () => {
     const run = await proveEquivalent(await stage(path.join(REPO, "examples/wine/wine.ipynb"), true));
+    expect(Object.keys(run.metrics)).toContain("accuracy");
+  });
+
+  it("examples/wine/wine.ipynb built by the daemonless oci engine (pushed, run by digest)", async () => {
+    const run = await proveEquivalent(await stage(path.join(REPO, "examples/wine/wine.ipynb"), true), {}, true, "oci");
     expect(Object.keys(run.metrics)).toContain("accuracy");
   });
 
