@@ -196,6 +196,36 @@ describe("oci engine", () => {
     expect((await readAttachment(ref, ATTACHMENT_TYPES.sbom)).toString("utf8")).toBe(JSON.stringify(sbom));
   });
 
+  it("writes a docker-archive tarball docker load reads: manifest.json, config and layers by digest", async () => {
+    const builder = new OciBuilder({ storeDir: tempDir("nbbuild-store-") });
+    const file = path.join(tempDir("nbbuild-archive-"), "{}.tar");
+    const output = await builder.outputPublisher(`docker-archive:${file}`);
+    const rec = await buildImages(wine(), { engine: builder, base, env: ENV, output });
+    const tag = rec.steps.split!.tag;
+    const tarFile = file.replace("{}", tag.replace(/[^\w.-]+/g, "_"));
+    const names = new Map<string, Buffer>();
+    const ex = extract();
+    const done = new Promise<void>((resolve, reject) => {
+      ex.on("entry", (h, st, next) => {
+        const chunks: Buffer[] = [];
+        st.on("data", (c: unknown) => chunks.push(c as Buffer));
+        st.on("end", () => (names.set(h.name, Buffer.concat(chunks)), next()));
+      });
+      ex.on("finish", resolve);
+      ex.on("error", reject);
+    });
+    Readable.from([readFileSync(tarFile)]).pipe(ex);
+    await done;
+    const manifest = JSON.parse(names.get("manifest.json")!.toString()) as { Config: string; RepoTags: string[]; Layers: string[] }[];
+    const img = builder.image(tag)!;
+    expect(manifest).toEqual([{
+      Config: `blobs/sha256/${img.manifest.config.digest.slice(7)}`,
+      RepoTags: [tag],
+      Layers: img.manifest.layers.map((l) => `blobs/sha256/${l.digest.slice(7)}`),
+    }]);
+    for (const l of manifest[0]!.Layers) expect(sha(names.get(l)!)).toBe(`sha256:${l.split("/").at(-1)}`);
+  });
+
   it("refuses a dependency set the base lacks, naming the packages and the engines that install them", async () => {
     const builder = new OciBuilder({ storeDir: tempDir("nbbuild-store-") });
     const plan = wine();
