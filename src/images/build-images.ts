@@ -203,7 +203,8 @@ export async function buildImages(plan: Plan, opts: BuildImagesOptions): Promise
             step: r.step,
             notebook: plan.steps.find((s) => s.name === r.step)!.source.file,
             notebookDigest: provenance.notebookDigest,
-            planHash: planHash(plan),
+            // The plan without `root`, its only machine-specific field: the same on every machine.
+            planHash: `sha256:${hashJson({ ...plan, root: "" })}`,
             base: r.deps.resolvedBase.ref,
             ...(r.deps.resolvedBase.digest ? { baseDigest: r.deps.resolvedBase.digest } : {}),
             source: provenance.source,

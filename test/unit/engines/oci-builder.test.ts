@@ -194,6 +194,9 @@ describe("oci engine", () => {
     const again = await buildImages(wine(), { engine: new OciBuilder({ storeDir: tempDir("nbbuild-store-") }), base, push: `${reg.host}/sbom`, env: ENV });
     expect(again.steps.compare!.digest).toBe(rec.steps.compare!.digest);
     expect((await readAttachment(ref, ATTACHMENT_TYPES.sbom)).toString("utf8")).toBe(JSON.stringify(sbom));
+    expect((await readAttachment(ref, ATTACHMENT_TYPES.provenance)).toString("utf8")).toBe(JSON.stringify(prov));
+    const index = await builder.client(reg.host).referrers("sbom/wine-classification-compare", rec.steps.compare!.digest!);
+    expect(index.map((d) => d.artifactType).sort()).toEqual(["application/spdx+json", "application/vnd.in-toto+json"]);
   });
 
   it("writes a docker-archive tarball docker load reads: manifest.json, config and layers by digest", async () => {
