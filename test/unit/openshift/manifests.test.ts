@@ -144,3 +144,15 @@ describe("buildManifests options", () => {
     expect(() => buildManifests(plan, { ...base, git: { uri: "not-a-url" } })).toThrow(/--git-uri.*not a git URL/);
   });
 });
+
+test("an Elyra pipeline: one dependency BuildConfig per node dependency set, every object valid", async () => {
+  const { manifests } = await clusterObjects(path.resolve("test/fixtures/elyra/four-node/four.pipeline"), { gitUri: "https://github.com/org/repo.git" }, SECRET);
+  for (const o of manifests.objects) expect({ name: o.metadata.name, issues: schemas.issues(o) }).toEqual({ name: o.metadata.name, issues: [] });
+  const bcs = byKind(manifests.objects, "BuildConfig") as Any[];
+  const deps = bcs.filter((b) => b.metadata.name.includes("-deps-"));
+  const steps = bcs.filter((b) => !b.metadata.name.includes("-deps-"));
+  expect(steps).toHaveLength(4);
+  expect(deps.length).toBeGreaterThan(1);
+  expect(new Set(steps.map((b) => b.spec.strategy.sourceStrategy.from.name))).toEqual(new Set(deps.map((d) => d.spec.output.to.name)));
+  for (const b of bcs) expect(b.spec.strategy.sourceStrategy.env[0]).toEqual({ name: "NBBUILD_NOTEBOOK", value: "test/fixtures/elyra/four-node/four.pipeline" });
+});
