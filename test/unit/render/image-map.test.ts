@@ -1,8 +1,9 @@
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { NbbuildError } from "../../../src/errors.js";
 import { collectImageMap, imageMapFromEnv, mapImage, normalizeReference, parseImageMapFile, parseImageMapRule } from "../../../src/render/image-map.js";
+import { writeStepContext } from "../../../src/images/step-context.js";
 import { chooseBase } from "../../../src/render/render-step.js";
 import { neutralPlan, neutralStep } from "../../support/plan-builders.js";
 import { cleanTemps, tempDir } from "../../support/temp.js";
@@ -88,5 +89,13 @@ describe("image map", () => {
     expect(pick(plan, { ...s, image: "tensorflow/tensorflow:2.8.0" })).toMatchObject({ ref: "mirror.local/hub/tensorflow/tensorflow:2.8.0", origin: "the step's image: tag" });
     // without rules in the options, $NBBUILD_IMAGE_MAP of the environment applies
     expect(chooseBase(plan, s, { env: { NBBUILD_IMAGE_MAP: "python:3.11-slim=r.local/py:1" } }).ref).toBe("r.local/py:1");
+  });
+
+  it("nbbuild context writes the mapped base into the dependency Containerfile", async () => {
+    const dir = tempDir("nbbuild-imagemap-ctx-");
+    const plan = neutralPlan([neutralStep("a", { image: "tensorflow/tensorflow:2.8.0" })], dir);
+    const out = path.join(dir, "ctx");
+    await writeStepContext(plan, "a", out, { imageMap: rules("tensorflow/tensorflow:2.8.0=registry.local/tf:2.8"), env: {} });
+    expect(readFileSync(path.join(out, "deps", "Containerfile"), "utf8")).toMatch(/^FROM registry\.local\/tf:2\.8 AS install$/m);
   });
 });
