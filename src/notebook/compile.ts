@@ -2,7 +2,9 @@
 import { basename, dirname, resolve } from "node:path";
 import { resolveFlow, type FlowStep } from "../analysis/flow.js";
 import { fileHints } from "../analysis/hints.js";
-import { NbbuildError, type Problem } from "../errors.js";
+import { NbbuildError, formatLocation, type Problem } from "../errors.js";
+import { k8sName } from "../pipeline/names.js";
+import { ANNOTATIONS_MAX_BYTES, DNS_LABEL_MAX, annotationsSize } from "../plan/k8s-names.js";
 import { findCycle, topoSort } from "../plan/dag.js";
 import { PLAN_SCHEMA_VERSION, type CodeBlock, type Metric, type Plan, type PlanOptions, type Step, type VolumeMount } from "../plan/types.js";
 import { flatten } from "./compose.js";
@@ -122,6 +124,25 @@ export async function planNotebook(file: string, options: PlanOptions = {}): Pro
     (stepMetrics.get(step) ?? stepMetrics.set(step, []).get(step)!).push(m.name);
   }
   metrics.sort((a, b) => rank.get(a.step)! - rank.get(b.step)! || (a.name < b.name ? -1 : 1));
+
+  // Names Kubernetes must accept: task names (DNS labels, distinct after sanitising) and the
+  // size of each pod's annotations. Found here, not by an engine or a cluster later.
+  const taskOwners = new Map<string, string>();
+  for (const n of finalOrder) {
+    const s = byName.get(n)!;
+    const at = cellLoc(s.nb, s.draft.first);
+    const task = k8sName(n);
+    if (task.length > DNS_LABEL_MAX) {
+      problems.push({ location: at, message: `step name ${n.length > 70 ? `${n.slice(0, 60)}… (${n.length} characters)` : JSON.stringify(n)} is longer than the ${DNS_LABEL_MAX} characters Kubernetes allows in a task name`, fix: `shorten the step name to at most ${DNS_LABEL_MAX} characters` });
+    }
+    const other = taskOwners.get(task);
+    if (other !== undefined) {
+      const o = byName.get(other)!;
+      problems.push({ location: at, message: `steps ${other} (${formatLocation(cellLoc(o.nb, o.draft.first))}) and ${n} both become the task "${task}" in KFP and Argo (names are lower-cased and _ becomes -)`, fix: `rename one of the steps` });
+    } else taskOwners.set(task, n);
+    const size = annotationsSize(s.config.annotations);
+    if (size > ANNOTATIONS_MAX_BYTES) problems.push({ location: at, message: `step ${n}: its annotations total ${size} bytes; Kubernetes allows ${ANNOTATIONS_MAX_BYTES}`, fix: "move large values out of annotations (e.g. into a file in the notebook's folder)" });
+  }
 
   // Artifact names with the nbbuild_ prefix are reserved by the container contract.
   for (const n of finalOrder) {

@@ -1,6 +1,18 @@
 /** Kale's cell-tag grammar (old and new spellings) parsed into one record per cell. */
 import type { Location, Problem } from "../errors.js";
+import { labelValueProblem, qualifiedNameProblem } from "../plan/k8s-names.js";
 import type { SecretEnv } from "../plan/types.js";
+import { parseImageRef } from "../registry/reference.js";
+
+/** Why `ref` is not an image reference, or undefined when it is one. */
+function imageRefProblem(ref: string): string | undefined {
+  try {
+    parseImageRef(ref);
+    return /\s/.test(ref) ? `invalid image reference ${JSON.stringify(ref)}: it holds white space` : undefined;
+  } catch (err) {
+    return (err as Error).message;
+  }
+}
 
 /** Step/block names: Kale's `^[_a-z][_a-z0-9]*$`. */
 export const STEP_NAME = /^[_a-z][_a-z0-9]*$/;
@@ -52,13 +64,20 @@ function applyConfigTag(kind: string, rest: string[], tag: string, config: StepC
     case "label":
     case "annotation": {
       const [key, ...val] = rest;
+      const value = val.join(":");
+      const keyWhy = key ? qualifiedNameProblem(key) : undefined;
+      const valueWhy = kind === "label" ? labelValueProblem(value) : undefined;
       if (!key) bad(`tag ${JSON.stringify(tag)} needs a key`, `write it as ${kind}:KEY:VALUE`);
-      else (kind === "label" ? config.labels : config.annotations)[key] = val.join(":");
+      else if (keyWhy) bad(`tag ${JSON.stringify(tag)}: Kubernetes rejects the ${kind} key ${JSON.stringify(key)}: ${keyWhy}`, `use a key like ${kind === "label" ? "team" : "example.com/owner"} (letters, digits, '-', '_', '.'; up to 63 characters; optional DNS prefix and '/')`);
+      else if (valueWhy) bad(`tag ${JSON.stringify(tag)}: Kubernetes rejects the label value ${JSON.stringify(value)}: ${valueWhy}`, "shorten or simplify the value, or make it an annotation (annotation values may be any text)");
+      else (kind === "label" ? config.labels : config.annotations)[key] = value;
       return true;
     }
     case "image": {
       const ref = rest.join(":");
+      const why = ref ? imageRefProblem(ref) : undefined;
       if (!ref) bad(`tag ${JSON.stringify(tag)} names no image`, "write it as image:REGISTRY/NAME:TAG");
+      else if (why) bad(`tag ${JSON.stringify(tag)}: ${why}`, "write it as image:REGISTRY/NAME:TAG or image:NAME@sha256:DIGEST, e.g. image:docker.io/library/python:3.11-slim");
       else config.image = ref;
       return true;
     }

@@ -41,6 +41,7 @@ const REFUSED: Record<string, string> = {
   "test/fixtures/notebooks/err_cells_object.ipynb": '"cells" is an object',
   "test/fixtures/notebooks/err_empty.ipynb": "the notebook has nothing to run",
   "test/fixtures/notebooks/err_invalid_json.ipynb": "not valid JSON",
+  "test/fixtures/notebooks/err_k8s_names.ipynb": 'invalid image reference "$(touch pwned)"',
   "test/fixtures/notebooks/err_magic.ipynb": "unsupported magic %run",
   "test/fixtures/notebooks/err_many.ipynb": 'unknown tag "colour:red"',
   "test/fixtures/notebooks/err_metric_undefined.ipynb": "pipeline-metrics: no step defines f1",
@@ -57,6 +58,7 @@ const REFUSED: Record<string, string> = {
   "test/fixtures/notebooks/err_step_name.ipynb": 'invalid step name "Load-Data"',
   "test/fixtures/notebooks/err_syntax.ipynb": "step count: Python syntax error",
   "test/fixtures/notebooks/err_tags_string.ipynb": "the cell's metadata.tags is a string",
+  "test/fixtures/notebooks/err_task_collision.ipynb": 'both become the task "a-b"',
   "test/fixtures/notebooks/err_two_steps.ipynb": "the cell has two step names (a, b)",
   "test/fixtures/notebooks/err_unknown_tag.ipynb": 'unknown tag "gpu"',
 };
