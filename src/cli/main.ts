@@ -2,7 +2,7 @@
  * The only entry point and the only place that prints errors and picks exit codes.
  * Each command lives in its own file and only parses flags, calls one stage, prints.
  */
-import { Command } from "commander";
+import { Command, CommanderError } from "commander";
 import { NbbuildError } from "../errors.js";
 import { VERSION } from "../version.js";
 import { register as registerPlan } from "./plan.js";
@@ -22,7 +22,9 @@ program
   .version(VERSION)
   // Program options only before the command, so `upload --version V` means the pipeline version.
   .enablePositionalOptions()
-  .showHelpAfterError();
+  .showHelpAfterError()
+  // Usage errors (a bad flag value) are input errors: exit 2 like every other refusal.
+  .exitOverride();
 
 for (const register of [registerPlan, registerGraph, registerImage, registerPipeline, registerUpload, registerRun, registerContext, registerOpenshift, registerSbom]) {
   register(program);
@@ -31,7 +33,10 @@ for (const register of [registerPlan, registerGraph, registerImage, registerPipe
 try {
   await program.parseAsync(process.argv);
 } catch (err) {
-  if (err instanceof NbbuildError) {
+  if (err instanceof CommanderError) {
+    // commander has printed the message (or the help / version) already.
+    process.exitCode = err.exitCode === 0 ? 0 : 2;
+  } else if (err instanceof NbbuildError) {
     process.stderr.write(`nbbuild: ${err.problems.length > 1 ? `${err.problems.length} problems:\n` : ""}${err.message}\n`);
     process.exitCode = 2;
   } else {

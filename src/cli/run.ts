@@ -1,4 +1,4 @@
-import { Option, type Command } from "commander";
+import { InvalidArgumentError, Option, type Command } from "commander";
 import { formatEvent, formatSummary, toRunJson } from "../run/report.js";
 import { runPipeline } from "../run/run.js";
 import { addImageMapOptions, collect, imageMapOf, type ImageMapFlags } from "./build-inputs.js";
@@ -6,7 +6,8 @@ import { RUNNER_NAMES } from "../engines/factory.js";
 
 const int = (v: string) => {
   const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`expected a positive integer, got "${v}"`);
+  // commander prints this as a usage error (no stack trace); main.ts exits 2.
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError("expected a positive integer (1 or more)");
   return n;
 };
 

@@ -3,15 +3,9 @@
  * lower-case, every run of characters outside [-0-9a-z] becomes one '-', runs of '-' collapse,
  * leading/trailing '-' go.
  */
+import { k8sName } from "../plan/k8s-names.js";
 
-/** The SDK's k8s-name sanitising (`maybe_rename_for_k8s`). */
-export function k8sName(name: string): string {
-  return name
-    .toLowerCase()
-    .replace(/[^-0-9a-z]+/g, "-")
-    .replace(/-+/g, "-")
-    .replace(/^-+|-+$/g, "");
-}
+export { k8sName };
 
 /** Root DAG task key and taskInfo.name of a step. */
 export const taskName = (step: string): string => k8sName(step);

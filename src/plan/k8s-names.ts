@@ -46,3 +46,15 @@ export function annotationsSize(annotations: Record<string, string>): number {
 
 /** True for a DNS-1123 label. */
 export const isDnsLabel = (s: string): boolean => s.length <= DNS_LABEL_MAX && DNS1123_LABEL.test(s);
+
+/**
+ * The KFP SDK's k8s-name sanitising (kfp/dsl/utils.py `maybe_rename_for_k8s`): lower-case, every
+ * run of characters outside [-0-9a-z] becomes one '-', runs of '-' collapse, leading/trailing '-' go.
+ */
+export function k8sName(name: string): string {
+  return name
+    .toLowerCase()
+    .replace(/[^-0-9a-z]+/g, "-")
+    .replace(/-+/g, "-")
+    .replace(/^-+|-+$/g, "");
+}
