@@ -52,7 +52,7 @@ export interface BuildOptions {
 }
 
 /** Builder names --engine accepts (besides "auto"). */
-export type BuilderName = "docker" | "buildah" | "podman" | "oci";
+export type BuilderName = "docker" | "buildah" | "podman" | "oci" | "s2i";
 
 /** An image builder and its local store: build, look up, pull. */
 export interface Builder {

@@ -57,6 +57,15 @@ const LOG_LINES_KEPT = 5000;
 /** Elapsed seconds since `t0`, rounded to milliseconds. */
 const since = (t0: number) => Math.round(performance.now() - t0) / 1000;
 
+/** Makes a base present in the builder's store and pins it by digest when the store knows one. */
+export async function resolveBase(engine: Builder, ref: string): Promise<ResolvedBase> {
+  const info: ImageInfo = await engine.pull(ref);
+  const pinned = /@(sha256:[0-9a-f]{64})$/.exec(ref)?.[1];
+  const known = info.repoDigests.find((d) => sameRepository(d, ref));
+  const digest = pinned ?? (known ? known.slice(known.indexOf("@") + 1) : undefined);
+  return { ref: digest && known ? known : ref, digest, id: info.id, user: info.user };
+}
+
 /**
  * Makes every base present in the engine and pins it by digest when the engine knows one. A base
  * that cannot be pulled is an error naming the steps (cells, Elyra nodes) that asked for it.
@@ -66,18 +75,12 @@ export async function resolveBases(plan: Plan, opts: Pick<BuildImagesOptions, "e
   const out: Record<string, ResolvedBase> = {};
   const problems: Problem[] = [];
   for (const ref of new Set(choices.map((c) => c.ref))) {
-    let info: ImageInfo;
     try {
-      info = await opts.engine.pull(ref);
+      out[ref] = await resolveBase(opts.engine, ref);
     } catch (err) {
       if (!(err instanceof NbbuildError)) throw err;
       problems.push(unpullableBase(plan, choices.filter((c) => c.ref === ref), err));
-      continue;
     }
-    const pinned = /@(sha256:[0-9a-f]{64})$/.exec(ref)?.[1];
-    const known = info.repoDigests.find((d) => sameRepository(d, ref));
-    const digest = pinned ?? (known ? known.slice(known.indexOf("@") + 1) : undefined);
-    out[ref] = { ref: digest && known ? known : ref, digest, id: info.id, user: info.user };
   }
   if (problems.length) throw new NbbuildError(problems);
   return out;

@@ -53,6 +53,8 @@ export interface StepContextManifest {
 export interface StepContextOptions {
   /** Resolves (and pins) bases exactly as `nbbuild image` does; without it bases stay as written. */
   engine?: Builder;
+  /** Bases already resolved (an S2I build knows its builder's base); used when there is no engine. */
+  bases?: Record<string, ResolvedBase>;
   base?: string;
   /** --image-map rules (default: $NBBUILD_IMAGE_MAP). */
   imageMap?: ImageMapRule[];
@@ -119,7 +121,7 @@ export async function writeStepContext(plan: Plan, stepName: string, out: string
     throw NbbuildError.at({ file: plan.source.file }, `no step named "${stepName}"`, `use one of: ${plan.steps.map((s) => s.name).join(", ")}`);
   }
   const env = opts.env ?? process.env;
-  let bases: Record<string, ResolvedBase> | undefined;
+  let bases = opts.bases;
   if (opts.engine) bases = await resolveBases({ ...plan, steps: [step] }, { engine: opts.engine, base: opts.base, imageMap: opts.imageMap, env });
   const r = renderStep(plan, step, {
     base: opts.base,
