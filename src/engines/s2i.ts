@@ -7,7 +7,7 @@
  *   2. the container is committed with the build environment, `CMD <scripts>/run` and labels.
  * Plain Containerfile builds, inspection and pulls go to the wrapped docker builder.
  */
-import { readFileSync, readdirSync, statSync } from "node:fs";
+import { lstatSync, readFileSync, readdirSync, readlinkSync } from "node:fs";
 import path from "node:path";
 import { randomBytes } from "node:crypto";
 import { execa } from "execa";
@@ -53,14 +53,14 @@ export function s2iFacts(info: ImageInfo): S2IImageFacts {
   };
 }
 
-/** Files of the source folder (relative POSIX paths), as `s2i build DIR` copies them. */
+/** Files and symbolic links of the source folder (relative POSIX paths), as `s2i build DIR` copies them. */
 export function sourceFiles(dir: string, prefix = ""): string[] {
   const out: string[] = [];
   for (const e of readdirSync(path.join(dir, prefix), { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
     const rel = prefix ? `${prefix}/${e.name}` : e.name;
     if (e.isDirectory()) {
       if (!SKIPPED_DIRS.has(e.name)) out.push(...sourceFiles(dir, rel));
-    } else if (e.isFile()) out.push(rel);
+    } else if (e.isFile() || e.isSymbolicLink()) out.push(rel);
   }
   return out;
 }
@@ -78,10 +78,12 @@ async function injectionTar(req: SourceBuildRequest, artifacts?: Buffer): Promis
     p.on("error", reject);
   });
   const dirs = new Set<string>(["src"]);
-  const entries: { name: string; data: Buffer; mode: number }[] = [];
+  const entries: { name: string; data: Buffer; mode: number; linkname?: string }[] = [];
   for (const rel of sourceFiles(req.source)) {
     const abs = path.join(req.source, rel);
-    entries.push({ name: `src/${rel}`, data: readFileSync(abs), mode: statSync(abs).mode & 0o777 });
+    const st = lstatSync(abs);
+    if (st.isSymbolicLink()) entries.push({ name: `src/${rel}`, data: Buffer.alloc(0), mode: 0o777, linkname: readlinkSync(abs) });
+    else entries.push({ name: `src/${rel}`, data: readFileSync(abs), mode: st.mode & 0o777 });
   }
   for (const f of req.secretFiles ?? []) entries.push({ name: `src/${f.path}`, data: f.data, mode: 0o600 });
   if (artifacts?.length) entries.push({ name: "artifacts.tar", data: artifacts, mode: 0o600 });
@@ -90,7 +92,10 @@ async function injectionTar(req: SourceBuildRequest, artifacts?: Buffer): Promis
     for (let i = 1; i < parts.length; i++) dirs.add(parts.slice(0, i).join("/"));
   }
   for (const d of [...dirs].sort()) p.entry({ name: `${d}/`, type: "directory", mode: 0o775 });
-  for (const e of entries) p.entry({ name: e.name, mode: e.mode, size: e.data.length }, e.data);
+  for (const e of entries) {
+    if (e.linkname !== undefined) p.entry({ name: e.name, type: "symlink", linkname: e.linkname, mode: e.mode });
+    else p.entry({ name: e.name, mode: e.mode, size: e.data.length }, e.data);
+  }
   p.finalize();
   await done;
   return Buffer.concat(chunks);

@@ -5,7 +5,7 @@
  * files out under APP_ROOT as the step Containerfiles' COPY lines would.
  */
 import { spawnSync } from "node:child_process";
-import { chmodSync, cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, cpSync, existsSync, mkdirSync, readFileSync, readdirSync, readlinkSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { NbbuildError } from "../errors.js";
 import { writeStepContext, type StepContextManifest } from "../images/step-context.js";
@@ -90,7 +90,7 @@ function takePipSecret(paths: AssemblePaths, env: NodeJS.ProcessEnv): Record<str
   return out;
 }
 
-/** Copies a rendered folder into the image: directories 0775, files with their rendered modes. */
+/** Copies a rendered folder into the image: directories 0775, files with their rendered modes, links as links. */
 function copyTree(from: string, to: string): void {
   mkdirSync(to, { recursive: true });
   for (const e of readdirSync(from, { withFileTypes: true })) {
@@ -99,6 +99,8 @@ function copyTree(from: string, to: string): void {
     if (e.isDirectory()) {
       copyTree(src, dst);
       chmodSync(dst, 0o775);
+    } else if (e.isSymbolicLink()) {
+      symlinkSync(readlinkSync(src), dst);
     } else {
       cpSync(src, dst);
       chmodSync(dst, statSync(src).mode & 0o777);
