@@ -108,13 +108,20 @@ function copyTree(from: string, to: string): void {
   }
 }
 
-/** Runs the rendered installer exactly as the dependency Containerfile's RUN line does. */
+/**
+ * Runs the rendered installer as the dependency Containerfile's RUN line does, into a scratch
+ * APP_ROOT (the installer moves it into its export folder, and /opt cannot be renamed by the
+ * assemble user), then copies the installed `deps/` into `appRoot`.
+ */
 function install(ctxDeps: string, appRoot: string, env: NodeJS.ProcessEnv, pipArgs: Record<string, string>, say: (l: string) => void): void {
-  const home = path.join(path.dirname(ctxDeps), "home");
+  const scratch = path.join(path.dirname(ctxDeps), "install");
+  const home = path.join(scratch, "home");
+  const stageRoot = path.join(scratch, path.basename(appRoot));
+  const exportDir = path.join(scratch, "export");
   mkdirSync(home, { recursive: true });
   const childEnv: NodeJS.ProcessEnv = { ...env, ...pipArgs, HOME: home };
   for (const k of PIP_SECRET_KEYS) delete childEnv[k];
-  const r = spawnSync("python3", [path.join(ctxDeps, "nbbuild-deps/install.py"), path.join(ctxDeps, "nbbuild-deps/requirements.json"), appRoot], {
+  const r = spawnSync("python3", [path.join(ctxDeps, "nbbuild-deps/install.py"), path.join(ctxDeps, "nbbuild-deps/requirements.json"), stageRoot, exportDir], {
     env: childEnv,
     encoding: "utf8",
     stdio: ["ignore", "pipe", "pipe"],
@@ -130,6 +137,9 @@ function install(ctxDeps: string, appRoot: string, env: NodeJS.ProcessEnv, pipAr
   if (r.status !== 0) {
     throw NbbuildError.at({ file: "requirements" }, `installing the dependencies failed (exit ${r.status ?? r.signal})`, "check the requirements (requirements.txt, %pip lines, imports) and the pip settings (PIP_INDEX_URL, the .nbbuild-pip build secret)");
   }
+  const deps = path.join(appRoot, "deps");
+  copyTree(path.join(exportDir, path.basename(appRoot), "deps"), deps);
+  chmodSync(deps, 0o775);
 }
 
 /**

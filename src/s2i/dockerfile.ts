@@ -4,7 +4,7 @@
  * pkg/build/strategies/dockerfile) and builds it with buildah. This writes that Dockerfile and
  * its `upload/src` folder for one build, so the path can be exercised without a cluster.
  */
-import { existsSync, readFileSync, statSync } from "node:fs";
+import { existsSync, lstatSync, readFileSync, readlinkSync } from "node:fs";
 import path from "node:path";
 import type { BuildContextFiles, ContextFile, ImageInfo } from "../engines/engine.js";
 import { s2iFacts, sourceFiles } from "../engines/s2i.js";
@@ -73,7 +73,9 @@ export function asDockerfileContext(o: AsDockerfileOptions): BuildContextFiles {
   const files: ContextFile[] = [{ path: "Dockerfile", data: Buffer.from(asDockerfile(o)), mode: 0o664 }];
   for (const rel of sourceFiles(o.source)) {
     const abs = path.join(o.source, rel);
-    files.push({ path: `upload/src/${rel}`, data: readFileSync(abs), mode: statSync(abs).mode & 0o777 });
+    const st = lstatSync(abs);
+    if (st.isSymbolicLink()) files.push({ path: `upload/src/${rel}`, data: Buffer.alloc(0), mode: 0o777, linkTarget: readlinkSync(abs) });
+    else files.push({ path: `upload/src/${rel}`, data: readFileSync(abs), mode: st.mode & 0o777 });
   }
   return { files, containerfile: "Dockerfile" };
 }

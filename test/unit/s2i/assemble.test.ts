@@ -4,7 +4,7 @@
  * decides whether pip runs, and bad inputs fail with a clear NbbuildError. The fixture imports the
  * standard library only, so the real installer runs without reaching a package index.
  */
-import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, readlinkSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { NbbuildError } from "../../../src/errors.js";
@@ -30,6 +30,7 @@ function setup(): { paths: AssemblePaths; env: NodeJS.ProcessEnv } {
   mkdirSync(path.join(paths.source, "nb"), { recursive: true });
   cpSync(path.join(REPO, "test/fixtures/notebooks/diamond.ipynb"), path.join(paths.source, "nb", "diamond.ipynb"));
   writeFileSync(path.join(paths.source, "nb", "helper.txt"), "data\n");
+  symlinkSync("helper.txt", path.join(paths.source, "nb", "link.txt"));
   for (const d of ["src", "nbbuild", "deps"]) mkdirSync(path.join(paths.appRoot, d), { recursive: true });
   const env = { PATH: process.env.PATH, NBBUILD_BUILDER_BASE: BASE, NBBUILD_BUILDER_BASE_USER: "", NBBUILD_NOTEBOOK: "nb/diamond.ipynb", NBBUILD_STEP: "b" };
   return { paths, env };
@@ -58,8 +59,9 @@ describe("s2i assemble", () => {
     // Step code: exactly the rendered files (minus the Containerfile), with their modes.
     const want = Object.fromEntries(rendered.files.filter((f) => f.path.startsWith("nbbuild/")).map((f) => [f.path.slice("nbbuild/".length), [f.mode, f.data.toString("utf8")]]));
     expect(tree(path.join(paths.appRoot, "nbbuild"))).toEqual(want);
-    // The folder, without the notebook.
+    // The folder, without the notebook; a symbolic link stays a link.
     expect(Object.keys(tree(path.join(paths.appRoot, "src")))).toEqual(["helper.txt"]);
+    expect(readlinkSync(path.join(paths.appRoot, "src", "link.txt"))).toBe("helper.txt");
     expect(JSON.parse(readFileSync(path.join(paths.appRoot, "deps/.nbbuild-installed.json"), "utf8"))).toEqual({ installed: [] });
     expect(lines.join("\n")).toContain("the base image satisfies every requirement");
     expect(JSON.parse(readFileSync(paths.depsMarker, "utf8")).dependencyHash).toBe(dependencyHashForBuilder(plan, "b", { ref: BASE, user: "" }));
