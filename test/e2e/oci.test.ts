@@ -7,20 +7,29 @@
  * no network).
  */
 import { randomInt } from "node:crypto";
-import { chownSync, cpSync, existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { chmodSync, chownSync, cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import path from "node:path";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { BuildRecord } from "../../src/images/record-types.js";
 import { BASE, REGISTRY, REPO, sh, skopeoInspect } from "./image-helpers.js";
-import { cleanTemps, tempDir } from "../support/temp.js";
 
 const CLI = path.join(REPO, "bin/nbbuild.js");
 const UID = randomInt(20_000, 60_000);
 const STEPS = ["load_data", "split", "train_lr", "train_rf", "compare"];
 const prefix = `${REGISTRY}/nbbuild-e2e-oci-${UID}`;
 
-afterAll(cleanTemps);
+/**
+ * Every folder of this file under one root, removed asynchronously at the end: the stores and the
+ * unpacked root file system hold a Debian Python tree, whose synchronous removal would stall the
+ * test worker past vitest's RPC timeout. 0755 so the test user can reach its own folders.
+ */
+const ROOT = mkdtempSync(path.join(tmpdir(), "nbbuild-oci-e2e-"));
+chmodSync(ROOT, 0o755);
+const tempDir = (prefix: string) => mkdtempSync(path.join(ROOT, prefix));
+afterAll(() => rm(ROOT, { recursive: true, force: true }));
 
 /** Gives the whole tree to the test user. */
 function chownTree(dir: string): void {
