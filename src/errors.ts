@@ -51,3 +51,16 @@ export class NbbuildError extends Error {
     return new NbbuildError({ location, message, fix });
   }
 }
+
+const SYSTEM_ERRORS: Record<string, { message: string; fix: string }> = {
+  ENOSPC: { message: "no space left on the device", fix: "free disk space there (df -h shows what is full), or write to another place" },
+  EDQUOT: { message: "disk quota exceeded", fix: "free space within your quota, or write to another place" },
+  EROFS: { message: "the file system is read-only", fix: "write to a writable place" },
+  EACCES: { message: "permission denied", fix: "write to a place your user may write to, or fix the folder's permissions" },
+};
+
+/** A write that failed for a reason of the machine (full disk, read-only, no permission) as a clear error. */
+export function systemWriteError(err: unknown, file: string): NbbuildError | undefined {
+  const known = SYSTEM_ERRORS[(err as NodeJS.ErrnoException | undefined)?.code ?? ""];
+  return known ? NbbuildError.at({ file }, `cannot write: ${known.message}`, known.fix) : undefined;
+}

@@ -3,7 +3,7 @@
  * Each command lives in its own file and only parses flags, calls one stage, prints.
  */
 import { Command, CommanderError } from "commander";
-import { NbbuildError } from "../errors.js";
+import { NbbuildError, systemWriteError } from "../errors.js";
 import { VERSION } from "../version.js";
 import { register as registerPlan } from "./plan.js";
 import { register as registerGraph } from "./graph.js";
@@ -38,6 +38,10 @@ try {
     process.exitCode = err.exitCode === 0 ? 0 : 2;
   } else if (err instanceof NbbuildError) {
     process.stderr.write(`nbbuild: ${err.problems.length > 1 ? `${err.problems.length} problems:\n` : ""}${err.message}\n`);
+    process.exitCode = 2;
+  } else if (systemWriteError(err, String((err as NodeJS.ErrnoException).path ?? "(a file)"))) {
+    // A full disk or a read-only place met outside the atomic writer: still no stack trace.
+    process.stderr.write(`nbbuild: ${systemWriteError(err, String((err as NodeJS.ErrnoException).path ?? "(a file)"))!.message}\n`);
     process.exitCode = 2;
   } else {
     process.stderr.write(`nbbuild: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);

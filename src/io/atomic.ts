@@ -1,5 +1,6 @@
 import fs from "node:fs";
 import path from "node:path";
+import { systemWriteError } from "../errors.js";
 
 /** Writes text to `file` atomically (temporary file in the same folder, then rename); `mode` e.g. 0o600 for secrets. */
 export function writeFileAtomic(file: string, text: string, mode?: number): void {
@@ -11,6 +12,6 @@ export function writeFileAtomic(file: string, text: string, mode?: number): void
     fs.renameSync(tmp, file);
   } catch (e) {
     fs.rmSync(tmp, { force: true });
-    throw e;
+    throw systemWriteError(e, file) ?? e;
   }
 }
