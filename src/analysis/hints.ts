@@ -1,4 +1,4 @@
-/** Literal file paths code appears to write (a hint shown by `plan`, never a contract). */
+/** Literal file paths code appears to write or read (hints shown by `plan`; file-flow.ts passes them). */
 import { pyStringValue } from "./literals.js";
 
 const STR = String.raw`((?:[rRuU]?)(?:'[^'\n]*'|"[^"\n]*"))`;
@@ -13,6 +13,25 @@ const PATTERNS: RegExp[] = [
 export function fileHints(source: string): string[] {
   const found: { at: number; path: string }[] = [];
   for (const re of PATTERNS) {
+    for (const m of source.matchAll(re)) {
+      const v = pyStringValue(m[1]!);
+      if (v) found.push({ at: m.index ?? 0, path: v });
+    }
+  }
+  return [...new Set(found.sort((a, b) => a.at - b.at).map((f) => f.path))];
+}
+
+const READS: RegExp[] = [
+  // open('p') / open('p', 'r') / open('p', 'rb')
+  new RegExp(String.raw`\bopen\(\s*${STR}\s*(?:\)|,\s*(?:mode\s*=\s*)?['"][^'"wax]*['"])`, "g"),
+  // pd.read_csv('p') and friends, np.load/loadtxt/genfromtxt('p'), joblib/pickle-style load('p'), plt.imread('p')
+  new RegExp(String.raw`\.(?:read_csv|read_parquet|read_json|read_pickle|read_excel|read_table|read_feather|read_hdf|load|loadtxt|genfromtxt|imread|load_model)\(\s*${STR}`, "g"),
+];
+
+/** Literal paths read with open('…'), read_csv('…'), np.load('…') and friends, in first-seen order. */
+export function fileReads(source: string): string[] {
+  const found: { at: number; path: string }[] = [];
+  for (const re of READS) {
     for (const m of source.matchAll(re)) {
       const v = pyStringValue(m[1]!);
       if (v) found.push({ at: m.index ?? 0, path: v });

@@ -1,11 +1,12 @@
 /** Notebook (Kale tags) → Plan: splitting, magics, parameters, metrics, data flow, composition. */
 import { basename, dirname, resolve } from "node:path";
 import { resolveFlow, type FlowStep } from "../analysis/flow.js";
-import { fileHints } from "../analysis/hints.js";
+import { resolveFileFlow } from "../analysis/file-flow.js";
+import { fileHints, fileReads } from "../analysis/hints.js";
 import { NbbuildError, formatLocation, type Problem } from "../errors.js";
 import { ANNOTATIONS_MAX_BYTES, DNS_LABEL_MAX, annotationsSize, k8sName } from "../plan/k8s-names.js";
 import { findCycle, topoSort } from "../plan/dag.js";
-import { PLAN_SCHEMA_VERSION, type CodeBlock, type Metric, type Plan, type PlanOptions, type Step, type VolumeMount } from "../plan/types.js";
+import { PLAN_SCHEMA_VERSION, type CodeBlock, type Diagnostic, type Metric, type Plan, type PlanOptions, type Step, type VolumeMount } from "../plan/types.js";
 import { flatten } from "./compose.js";
 import { dnsName } from "./metadata.js";
 import { cellLoc } from "./split.js";
@@ -63,6 +64,27 @@ function toStep(d: DraftStep, after: string[], flow: ReturnType<typeof resolveFl
   };
   if (d.image) step.image = d.image;
   return step;
+}
+
+/**
+ * Files a later step reads that an earlier one writes (literal paths): inside the folder they are
+ * passed as the writer's file outputs and the reader's file inputs (a dependency too); see
+ * analysis/file-flow.ts. Returns the diagnostics.
+ */
+function passFiles(steps: Step[], byName: ReadonlyMap<string, DraftStep>): Diagnostic[] {
+  const files = resolveFileFlow(
+    steps.map((s) => {
+      const d = byName.get(s.name)!;
+      return { name: s.name, writes: s.fileHints, reads: fileReads(d.own.map((b) => b.source).join("\n")), location: cellLoc(d.nb, d.draft.first) };
+    }),
+  );
+  for (const s of steps) {
+    s.fileOutputs = files.fileOutputs.get(s.name) ?? [];
+    const producers = files.fileInputs.get(s.name) ?? [];
+    s.fileInputs = producers.map((from) => ({ from }));
+    s.after = [...new Set([...s.after, ...producers])].sort();
+  }
+  return files.diagnostics;
 }
 
 /** Compiles one notebook (Kale tags) into a Plan. */
@@ -155,6 +177,7 @@ export async function planNotebook(file: string, options: PlanOptions = {}): Pro
 
   const paramOrder = flat.params.map((p) => p.name);
   const steps = finalOrder.map((n) => toStep(byName.get(n)!, flow.after.get(n) ?? [], flow, stepMetrics.get(n) ?? [], paramOrder, byName));
+  diagnostics.push(...passFiles(steps, byName));
   for (const c of root.split.unassigned) {
     diagnostics.push({ level: "info", message: "this cell comes before the first tag, so it belongs to no step and does not run in the pipeline", location: { file: root.nb.file, cellIndex: c.index, cellId: c.id } });
   }

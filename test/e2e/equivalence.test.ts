@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ParamValue } from "../../src/plan/types.js";
 import { formatSummary } from "../../src/run/report.js";
 import type { RunResult } from "../../src/run/scheduler.js";
+import { writeTaggedNotebook } from "../support/tagged-notebook.js";
 import { expectedStepOutput, pipelineRun as pipelineRunWith, printed, referenceRun, stage as stageUnder } from "./equivalence.helpers.js";
 
 const BASE = process.env.NBBUILD_TEST_BASE!;
@@ -74,6 +75,20 @@ describe("equivalence: notebook top to bottom == nbbuild image + nbbuild run", (
     const run = await proveEquivalent(await stage(path.join(FIXTURES, "objects.ipynb")));
     const log = await fs.readFile(run.steps.evaluate.log, "utf8");
     expect(log).toContain("rows seen 48");
+  });
+});
+
+describe("equivalence with files between steps", () => {
+  it("a step writes data/out.csv and notes.txt, a later step reads them: run equals notebook", async () => {
+    const dir = path.join(tmp, "files");
+    await fs.mkdir(dir);
+    const nb = writeTaggedNotebook(dir, "files.ipynb", [
+      { tags: ["imports"], source: "import os\nimport pandas as pd" },
+      { tags: ["step:write_data"], source: "os.makedirs('data', exist_ok=True)\npd.DataFrame({'a': [1, 2, 3], 'b': [4, 5, 6]}).to_csv('data/out.csv', index=False)\nwith open('notes.txt', 'w') as f:\n    f.write('hello from write_data')\nprint('wrote files')" },
+      { tags: ["step:read_data", "prev:write_data"], source: "df = pd.read_csv('data/out.csv')\nprint('sum', int(df['a'].sum() + df['b'].sum()))\nprint(open('notes.txt').read())" },
+    ], { pipeline_name: "files-flow" });
+    const run = await proveEquivalent(nb);
+    expect(await fs.readFile(run.steps.read_data.log, "utf8")).toContain("sum 21\nhello from write_data");
   });
 });
 
