@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { execa } from "execa";
 import { NbbuildError } from "../errors.js";
+import { ownedTempPrefix, removeStaleTempDirs } from "./ownership.js";
 import { isLoopbackRegistry } from "../registry/reference.js";
 import { chooseStorage, type StorageChoice } from "./storage.js";
 import {
@@ -21,7 +22,7 @@ const TIMEOUT_MS = 30 * 60_000;
  * modes; removes it again when writing fails. The caller removes it after the build.
  */
 export async function writeContextDir(context: BuildContextFiles, root = tmpdir()): Promise<string> {
-  const dir = await mkdtemp(path.join(root, "nbbuild-ctx-"));
+  const dir = await mkdtemp(path.join(root, ownedTempPrefix("ctx")));
   try {
     for (const f of context.files) {
       const abs = path.join(dir, ...f.path.split("/"));
@@ -57,6 +58,7 @@ export abstract class ContainersCliEngine implements Engine {
   protected abstract readonly buildVerb: string;
   /** Folder that receives each build's temporary context (removed after the build, even on failure). */
   protected contextRoot = tmpdir();
+  private staleSwept?: Promise<string[][]>;
 
   private storage?: Promise<StorageChoice>;
 
@@ -118,6 +120,9 @@ export abstract class ContainersCliEngine implements Engine {
   }
 
   async build(context: BuildContextFiles, tag: string, opts: BuildOptions = {}): Promise<ImageInfo> {
+    // A killed build leaves its context folder: remove those of dead nbbuild processes first.
+    this.staleSwept ??= Promise.all([removeStaleTempDirs(this.contextRoot, ["ctx"]), removeStaleTempDirs(tmpdir(), ["push"])]);
+    await this.staleSwept;
     const dir = await writeContextDir(context, this.contextRoot);
     try {
       // Build-arg values travel in the environment (`--build-arg NAME` reads it), not argv.
@@ -155,7 +160,7 @@ export abstract class ContainersCliEngine implements Engine {
   }
 
   async publish(tag: string, remoteRef: string): Promise<string> {
-    const dir = await mkdtemp(path.join(tmpdir(), "nbbuild-push-"));
+    const dir = await mkdtemp(path.join(tmpdir(), ownedTempPrefix("push")));
     try {
       const digestFile = path.join(dir, "digest");
       const tls = isLoopbackRegistry(remoteRef) ? ["--tls-verify=false"] : [];

@@ -3,6 +3,7 @@ import Docker from "dockerode";
 import { Writable } from "node:stream";
 import type { DockerClient } from "./docker.js";
 import type { ContainerResult, ContainerRunner, ContainerSpec, RunControl } from "./runner.js";
+import { OWNER_PID_LABEL, ownedByDeadProcess } from "./ownership.js";
 import { lineSplitter, withTimeout } from "./streams.js";
 
 const API_TIMEOUT_MS = 60_000;
@@ -12,6 +13,21 @@ const PULL_TIMEOUT_MS = 15 * 60_000;
 export class DockerRunner implements ContainerRunner {
   readonly engine = "docker" as const;
   constructor(private readonly docker: DockerClient = new Docker() as DockerClient) {}
+
+  async removeStale(): Promise<string[]> {
+    const list = await withTimeout(
+      this.docker.listContainers({ all: true, filters: { label: ["nbbuild.run", OWNER_PID_LABEL] } }),
+      API_TIMEOUT_MS,
+      "docker: listing containers timed out",
+    );
+    const removed: string[] = [];
+    for (const c of list.filter((c) => ownedByDeadProcess(c.Labels))) {
+      await withTimeout(this.docker.getContainer(c.Id).remove({ force: true }), API_TIMEOUT_MS, "remove")
+        .then(() => removed.push((c.Names[0] ?? c.Id).replace(/^\//, "")))
+        .catch(() => undefined);
+    }
+    return removed;
+  }
 
   /** Pulls the image when the daemon does not have it. */
   private async ensureImage(ref: string): Promise<void> {

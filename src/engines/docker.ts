@@ -6,7 +6,7 @@ import { redact, type BuildContextFiles, type BuildOptions, type Engine, type Im
 import { tarContext } from "./tar.js";
 
 /** The subset of a dockerode client the docker family (builder and runner) uses; tests may pass a fake. */
-export type DockerClient = Pick<Dockerode, "buildImage" | "getImage" | "listImages" | "pull" | "ping" | "modem" | "createContainer" | "getContainer">;
+export type DockerClient = Pick<Dockerode, "buildImage" | "getImage" | "listImages" | "pull" | "ping" | "modem" | "createContainer" | "getContainer" | "listContainers">;
 
 /** One JSON message of the docker build/pull/push progress stream. */
 interface ProgressMessage {

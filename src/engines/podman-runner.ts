@@ -6,6 +6,7 @@
 import { execa } from "execa";
 import { configuredStorage } from "./storage.js";
 import type { ContainerResult, ContainerRunner, ContainerSpec, RunControl } from "./runner.js";
+import { OWNER_PID_LABEL, ownedByDeadProcess } from "./ownership.js";
 import { lineSplitter } from "./streams.js";
 
 /** The `podman run` argument list for a spec (same isolation as the docker runner). */
@@ -29,6 +30,24 @@ export class PodmanRunner implements ContainerRunner {
   /** The store the podman builder uses too: the user's configuration, or nbbuild's own when configured. */
   private readonly storage = configuredStorage()?.args ?? [];
   constructor(private readonly bin = "podman") {}
+
+  async removeStale(): Promise<string[]> {
+    const r = await execa(this.bin, ["ps", "-a", "--filter", "label=nbbuild.run", "--filter", `label=${OWNER_PID_LABEL}`, "--format", "json"], { reject: false, timeout: 60_000 });
+    if (r.exitCode !== 0) return [];
+    let list: { Names?: string[]; Id?: string; Labels?: Record<string, string> }[] = [];
+    try {
+      list = JSON.parse(String(r.stdout) || "[]");
+    } catch {
+      return [];
+    }
+    const removed: string[] = [];
+    for (const c of list.filter((c) => ownedByDeadProcess(c.Labels))) {
+      const name = c.Names?.[0] ?? c.Id ?? "";
+      const rm = await execa(this.bin, ["rm", "-f", name], { reject: false, timeout: 60_000 });
+      if (rm.exitCode === 0) removed.push(name);
+    }
+    return removed;
+  }
 
   async run(spec: ContainerSpec, control: RunControl): Promise<ContainerResult> {
     const out = lineSplitter(control.onLine);

@@ -57,4 +57,9 @@ export interface RunControl {
 export interface ContainerRunner {
   readonly engine: "docker" | "podman";
   run(spec: ContainerSpec, control: RunControl): Promise<ContainerResult>;
+  /**
+   * Removes task containers an nbbuild run on this host left behind when it was killed (its
+   * process is gone); returns their names. Never touches anything else.
+   */
+  removeStale?(): Promise<string[]>;
 }

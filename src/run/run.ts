@@ -95,6 +95,9 @@ async function previousParams(workdir: string): Promise<Record<string, IrValue>>
 export async function runPipeline(file: string, opts: RunOptions = {}): Promise<RunResult> {
   const runner = opts.runner ?? (await makeRunner(opts.engine ?? "auto", opts.onProgress));
   const { graph, root, plan } = await loadRunGraph(file, opts);
+  // kill -9 of an earlier run leaves its containers running: remove those (only nbbuild's own).
+  const stale = await runner.removeStale?.().catch(() => [] as string[]) ?? [];
+  if (stale.length) opts.onWarning?.(`removed ${stale.length} container(s) left by an nbbuild run that was killed: ${stale.join(", ")}`);
   for (const w of graph.warnings) opts.onWarning?.(w);
   const overrides = parseAssignments(opts.params ?? [], file);
   const values = resolveParams(graph.params, overrides, file);

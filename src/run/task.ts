@@ -10,6 +10,7 @@ import type { IrValue, RunGraph, RunTask } from "./ir.js";
 import { containerPaths, type HostPaths } from "./layout.js";
 import { readTaskOutputs, type TaskOutputs } from "./outputs.js";
 import { buildExecutorInput, substitute } from "./placeholders.js";
+import { ownerLabels } from "../engines/ownership.js";
 import { privateDir, sharedDir, type RunDirAccess } from "./run-dir.js";
 import type { RunEvent, SchedulerOptions, StepOutcome } from "./scheduler.js";
 
@@ -113,7 +114,7 @@ export async function executeTask(
         cpu: task.cpu,
         memoryBytes: task.memoryBytes,
         tmpfsSize: opts.tmpfsSize ?? "2g",
-        labels: { "nbbuild.run": opts.runId, "nbbuild.step": task.name, "nbbuild.pipeline": graph.name },
+        labels: { "nbbuild.run": opts.runId, "nbbuild.step": task.name, "nbbuild.pipeline": graph.name, ...ownerLabels() },
       },
       { onLine, signal, timeoutMs: opts.timeoutSeconds * 1000 },
     );

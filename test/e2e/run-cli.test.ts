@@ -134,6 +134,41 @@ describe("nbbuild run (CLI)", () => {
     expect(b.workdir.startsWith(path.join(dir, ".nbbuild", "runs"))).toBe(true);
   });
 
+  it("after kill -9 of nbbuild run, the next run removes the orphaned task container (only nbbuild's own, of dead processes)", async () => {
+    const docker = new Docker();
+    const f = path.join(tmp, "orphan.yaml");
+    await fs.writeFile(f, irYaml("orphan-cli", {}, { s: { image: BASE, script: "import time\nprint('sleeping', flush=True)\ntime.sleep(300)" } }));
+    const child = execa("node", [CLI, "run", f], { reject: false, timeout: 120_000 });
+    await new Promise<void>((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error("step never started")), 90_000);
+      child.stdout!.on("data", (c: Buffer) => c.toString().includes("] sleeping") && (clearTimeout(t), resolve()));
+    });
+    child.kill("SIGKILL");
+    await child;
+    const orphans = await docker.listContainers({ all: true, filters: { label: ["nbbuild.pipeline=orphan-cli"] } });
+    expect(orphans.length).toBe(1);
+    expect(orphans[0].Labels["nbbuild.pid"]).toBe(String(child.pid));
+    // Look-alikes that must survive: a live owner, another host, no owner labels at all.
+    const keep: Record<string, string>[] = [
+      { "nbbuild.run": "decoy", "nbbuild.pid": String(process.pid), "nbbuild.host": os.hostname() },
+      { "nbbuild.run": "decoy", "nbbuild.pid": String(child.pid), "nbbuild.host": "another-host" },
+      { "nbbuild.run": "decoy" },
+    ];
+    const decoys = await Promise.all(keep.map((Labels) => docker.createContainer({ Image: BASE, Cmd: ["true"], HostConfig: { NetworkMode: "none" }, Labels })));
+    try {
+      const m = path.join(tmp, "after-orphan.yaml");
+      await fs.writeFile(m, irYaml("after-orphan", {}, { s: { image: BASE, script: "print('fine')" } }));
+      const r = await execa("node", [CLI, "run", m], { reject: false, timeout: 300_000 });
+      expect(r.exitCode, r.stderr).toBe(0);
+      expect(r.stderr).toMatch(/removed 1 container\(s\) left by an nbbuild run that was killed: nbbuild-.*-s/);
+      expect(await docker.listContainers({ all: true, filters: { label: ["nbbuild.pipeline=orphan-cli"] } })).toEqual([]);
+      for (const d of decoys) expect((await d.inspect()).Id).toBe(d.id);
+    } finally {
+      for (const d of decoys) await d.remove({ force: true }).catch(() => undefined);
+      for (const c of await docker.listContainers({ all: true, filters: { label: ["nbbuild.pipeline=orphan-cli"] } })) await docker.getContainer(c.Id).remove({ force: true });
+    }
+  });
+
   it("Ctrl-C stops and removes only the containers of this run", async () => {
     const docker = new Docker();
     const bystander = await docker.createContainer({ Image: BASE, Cmd: ["sleep", "120"], HostConfig: { NetworkMode: "none" } });
