@@ -1,6 +1,7 @@
 """nbbuild build-time installer: installs the requirements the base image does not satisfy.
 
 Usage: install.py REQUIREMENTS_JSON APP_ROOT EXPORT_DIR
+       install.py --probe REQUIREMENTS_JSON   (prints the interpreter's wheel tags and what is missing)
 REQUIREMENTS_JSON holds {"requirements": [lines], "imports": [{"module", "distribution"}]}.
 Creates APP_ROOT/{src,nbbuild,deps}, installs into APP_ROOT/deps, then moves APP_ROOT into
 EXPORT_DIR, so the final stage copies APP_ROOT itself with its mode (0775: group 0 may create files
@@ -77,6 +78,33 @@ def fix_permissions(root):
             os.chmod(name, (mode & ~0o6070) | (user << 3))
 
 
+def missing(spec):
+    """The requirement lines and distributions the base does not satisfy."""
+    need = [line for line in spec.get("requirements", []) if not satisfied(line)]
+    for imp in spec.get("imports", []):
+        if not importable(imp["module"]) and imp["distribution"] not in need:
+            need.append(imp["distribution"])
+    return need
+
+
+def probe(spec):
+    """One line for nbbuild on the host: this interpreter's wheel tags and what it lacks."""
+    try:
+        from packaging import tags
+    except ImportError:
+        from pip._vendor.packaging import tags
+    all_tags = list(tags.sys_tags())
+    platforms, abis = [], []
+    for t in all_tags:
+        if t.platform not in platforms:
+            platforms.append(t.platform)
+        if t.abi not in abis:
+            abis.append(t.abi)
+    target = {"pythonVersion": "%d.%d" % sys.version_info[:2], "implementation": tags.interpreter_name(),
+              "abis": abis, "platforms": platforms}
+    print("NBBUILD-PROBE " + json.dumps({"target": target, "need": missing(spec)}), flush=True)
+
+
 def install(need, target, spec):
     if importlib.util.find_spec("pip") is None:
         sys.exit("nbbuild: the base image has no pip (python3 -m pip); use a base image with pip")
@@ -84,7 +112,10 @@ def install(need, target, spec):
     cmd = [sys.executable, "-m", "pip", "install", "--no-warn-script-location"]
     for folder in spec.get("findLinks", []):
         cmd += ["--find-links", folder]
-    if spec.get("noIndex"):
+    if spec.get("wheelhouse"):
+        # Wheels fetched on the host (the index needs credentials, which never enter the build).
+        cmd += ["--find-links", spec["wheelhouse"]]
+    if spec.get("noIndex") or spec.get("wheelhouse"):
         cmd.append("--no-index")
     if sys.prefix != sys.base_prefix:
         # A virtualenv base: --user is refused, install into the target directly.
@@ -104,15 +135,15 @@ def install(need, target, spec):
 
 
 def main():
+    if sys.argv[1] == "--probe":
+        probe(json.load(open(sys.argv[2])))
+        return
     spec = json.load(open(sys.argv[1]))
     app_root = sys.argv[2]
     for sub in ("src", "nbbuild", "deps"):
         os.makedirs(os.path.join(app_root, sub), exist_ok=True)
     target = os.path.join(app_root, "deps")
-    need = [line for line in spec.get("requirements", []) if not satisfied(line)]
-    for imp in spec.get("imports", []):
-        if not importable(imp["module"]) and imp["distribution"] not in need:
-            need.append(imp["distribution"])
+    need = missing(spec)
     if need:
         print("nbbuild: installing " + " ".join(CREDENTIALS.sub(r"\1", n) for n in need), flush=True)
         install(need, target, spec)

@@ -1,5 +1,6 @@
 import type { Command } from "commander";
 import { collectImageMap, type ImageMapRule } from "../render/image-map.js";
+import type { BuildInputs } from "../images/build-inputs.js";
 import { mergePipOptions, pipOptionsFromEnv, type PipOptions } from "../render/pip.js";
 
 /** commander reducer for a repeatable flag: each use appends its value. */
@@ -11,7 +12,7 @@ export interface ImageMapFlags {
   imageMapFile?: string[];
 }
 
-/** The flags that decide what goes into an image, shared by `nbbuild image` and `nbbuild context`. */
+/** The flags that decide what goes into an image, shared by every command that builds. */
 export interface BuildInputFlags extends ImageMapFlags {
   base?: string;
   requirements?: string;
@@ -43,6 +44,11 @@ export function addBuildInputOptions(command: Command): Command {
     .option("--extra-index-url <url>", "extra pip index URL (repeatable)", collect)
     .option("--find-links <url|dir>", "pip --find-links URL, or a local folder copied into the install stage only (repeatable)", collect)
     .option("--no-index", "ignore package indexes: install only from --find-links");
+}
+
+/** The build inputs of the flags (and PIP_*, NBBUILD_IMAGE_MAP): one reading for every command that builds. */
+export function buildInputsOf(flags: BuildInputFlags): BuildInputs {
+  return { base: flags.base, imageMap: imageMapOf(flags), requirementsFile: flags.requirements, pip: pipOptionsOf(flags) };
 }
 
 /** Pip settings from the flags, completed by PIP_* environment variables. */

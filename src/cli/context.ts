@@ -3,7 +3,7 @@ import { describeContext, writeStepContext } from "../images/step-context.js";
 import { makeBuilder } from "../engines/factory.js";
 import { formatLocation } from "../errors.js";
 import { loadPlan } from "../readers.js";
-import { addBuildInputOptions, imageMapOf, pipOptionsOf, type BuildInputFlags } from "./build-inputs.js";
+import { addBuildInputOptions, buildInputsOf, type BuildInputFlags } from "./build-inputs.js";
 
 /** Registers `nbbuild context`: writes one step's build contexts (as the engines receive them) into a folder. */
 export function register(program: Command): void {
@@ -24,10 +24,7 @@ export function register(program: Command): void {
       try {
         const manifest = await writeStepContext(plan, o.step, o.output, {
           engine,
-          base: o.base,
-          imageMap: imageMapOf(o),
-          requirementsFile: o.requirements,
-          pip: pipOptionsOf(o),
+          ...buildInputsOf(o),
           onDiagnostic: (d) => say(`warning: ${formatLocation(d.location)}: ${d.message}`),
         });
         if (o.json) process.stdout.write(JSON.stringify(manifest, null, 2) + "\n");

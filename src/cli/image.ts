@@ -7,7 +7,7 @@ import { S2IEngine } from "../engines/s2i.js";
 import type { Plan } from "../plan/types.js";
 import { buildImagesS2I } from "../s2i/build-s2i.js";
 import { loadPlan } from "../readers.js";
-import { addBuildInputOptions, imageMapOf, pipOptionsOf, type BuildInputFlags } from "./build-inputs.js";
+import { addBuildInputOptions, buildInputsOf, pipOptionsOf, type BuildInputFlags } from "./build-inputs.js";
 
 /** Registers `nbbuild image`: builds one non-root image per step and writes the build record. */
 export function register(program: Command): void {
@@ -36,12 +36,9 @@ export function register(program: Command): void {
       try {
         const record = await buildImages(plan, {
           engine,
-          base: o.base,
-          imageMap: imageMapOf(o),
+          ...buildInputsOf(o),
           push: o.push,
           output: o.output ? await outputPublisher(engine, o.output) : undefined,
-          requirementsFile: o.requirements,
-          pip: pipOptionsOf(o),
           concurrency: Math.max(1, Number.parseInt(o.concurrency, 10) || 4),
           onEvent: (e) => progress?.onEvent(e),
           onLog: (subject, line) => progress?.onLog(subject, line),

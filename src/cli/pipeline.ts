@@ -1,11 +1,11 @@
 import { Option, type Command } from "commander";
 import { writePipelineFile, type PipelineFormat } from "../pipeline/write.js";
-import { addImageMapOptions, collect, imageMapOf, type ImageMapFlags } from "./build-inputs.js";
+import { addBuildInputOptions, buildInputsOf, collect, type BuildInputFlags } from "./build-inputs.js";
 
 
 /** Registers `nbbuild pipeline`: writes the KFP v2 IR (or Argo Workflow) that runs the built images. */
 export function register(program: Command): void {
-  addImageMapOptions(program
+  addBuildInputOptions(program
     .command("pipeline")
     .description("write the KFP v2 pipeline (or an Argo Workflow) that runs each step's image by digest")
     .argument("<file>", "notebook (.ipynb) or Elyra pipeline (.pipeline)")
@@ -17,11 +17,10 @@ export function register(program: Command): void {
     .option("--kfp-version <version>", "oldest KFP backend the file must load on (2.0.5 = OpenShift AI DSP ≤ 2.6)", "2.0.5")
     .option("--build", "build missing or stale images first")
     .option("--engine <name>", "engine for --build: auto | docker | buildah | podman", "auto")
-    .option("--push <registry/prefix>", "with --build: push the images there so a cluster can pull them")
-    .option("--base <image>", "base image (as given to nbbuild image)"))
-    .action(async (file: string, o: ImageMapFlags & {
+    .option("--push <registry/prefix>", "with --build: push the images there so a cluster can pull them"))
+    .action(async (file: string, o: BuildInputFlags & {
       output?: string; format: PipelineFormat; name?: string; description?: string; imagePullSecret?: string[];
-      kfpVersion: string; build?: boolean; engine: string; push?: string; base?: string;
+      kfpVersion: string; build?: boolean; engine: string; push?: string;
     }) => {
       const result = await writePipelineFile(file, {
         format: o.format,
@@ -33,8 +32,7 @@ export function register(program: Command): void {
         build: o.build,
         engine: o.engine,
         push: o.push,
-        base: o.base,
-        imageMap: imageMapOf(o),
+        inputs: buildInputsOf(o),
         onWarning: (w) => process.stderr.write(`warning: ${w}\n`),
         onProgress: (l) => process.stderr.write(`${l}\n`),
       });

@@ -1,7 +1,7 @@
 import { InvalidArgumentError, Option, type Command } from "commander";
 import { formatEvent, formatSummary, toRunJson } from "../run/report.js";
 import { runPipeline } from "../run/run.js";
-import { addImageMapOptions, collect, imageMapOf, type ImageMapFlags } from "./build-inputs.js";
+import { addBuildInputOptions, buildInputsOf, collect, type BuildInputFlags } from "./build-inputs.js";
 import { RUNNER_NAMES } from "../engines/factory.js";
 
 const int = (v: string) => {
@@ -13,7 +13,7 @@ const int = (v: string) => {
 
 /** Registers `nbbuild run`: runs a pipeline locally on its images and reports steps and metrics. */
 export function register(program: Command): void {
-  addImageMapOptions(program
+  addBuildInputOptions(program
     .command("run")
     .description("Run the pipeline locally on the built images (KFP IR semantics), print steps and metrics")
     .argument("<file>", "notebook (.ipynb), Elyra .pipeline, or a KFP pipeline.yaml written by nbbuild")
@@ -23,10 +23,9 @@ export function register(program: Command): void {
     .option("--parallel <n>", "steps running at once (default: CPU count)", int)
     .option("--from <step>", "resume an earlier run dir from this step, reusing upstream outputs")
     .option("--timeout <seconds>", "per-step time limit", int, 7200)
-    .option("--build", "build missing or stale images first (notebook input)")
-    .option("--base <image>", "base image for --build"))
+    .option("--build", "build missing or stale images first (notebook input)"))
     .option("--json", "print a JSON result instead of the table")
-    .action(async (file: string, o: ImageMapFlags & { param: string[]; engine: string; workdir?: string; parallel?: number; from?: string; timeout: number; build?: boolean; base?: string; json?: boolean }) => {
+    .action(async (file: string, o: BuildInputFlags & { param: string[]; engine: string; workdir?: string; parallel?: number; from?: string; timeout: number; build?: boolean; json?: boolean }) => {
       const out = o.json ? process.stderr : process.stdout;
       const result = await runPipeline(file, {
         params: o.param,
@@ -35,8 +34,7 @@ export function register(program: Command): void {
         parallel: o.parallel,
         from: o.from,
         build: o.build,
-        base: o.base,
-        imageMap: imageMapOf(o),
+        inputs: buildInputsOf(o),
         timeoutSeconds: o.timeout,
         onEvent: (e) => out.write(formatEvent(e) + "\n"),
         onWarning: (w) => process.stderr.write(`warning: ${w}\n`),

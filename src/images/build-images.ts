@@ -1,13 +1,15 @@
 import type { BuildContextFiles, Builder, ImageInfo, Publisher } from "../engines/engine.js";
 import { registryPublisher } from "../engines/factory.js";
 import { NbbuildError, type Problem } from "../errors.js";
+import type { BuildInputs } from "./build-inputs.js";
 import type { Diagnostic, Plan, Step } from "../plan/types.js";
 import { hashJson } from "../render/hash.js";
-import { pipBuildArgs, secretBuildArgs, type PipOptions } from "../render/pip.js";
+import { pipBuildArgs, secretBuildArgs } from "../render/pip.js";
 import { readProvenance } from "../render/provenance.js";
-import type { ImageMapRule } from "../render/image-map.js";
 import { chooseBase, renderPlan, repoComponent, type BaseChoice } from "../render/render-step.js";
-import type { RenderedStep, ResolvedBase } from "../render/types.js";
+import type { DependencyContext, RenderedStep, ResolvedBase } from "../render/types.js";
+import type { ContainerRunner } from "../engines/runner.js";
+import { probeRunnerFor, withWheels } from "./wheelhouse.js";
 import { sameRepository, withDigest } from "../registry/reference.js";
 import { explainInstallFailure } from "./pip-failure.js";
 import { mapLimit } from "./pool.js";
@@ -24,23 +26,15 @@ export interface BuildEvent {
 }
 
 /** Options of `buildImages`. */
-export interface BuildImagesOptions {
+export interface BuildImagesOptions extends BuildInputs {
   /** The builder (`--engine`). */
   engine: Builder;
-  /** --base: default base image for steps without their own. */
-  base?: string;
   /** --push REGISTRY/PREFIX. */
   push?: string;
   /** Where --push publishes (default: the builder's registry publisher from the factory). */
   publisher?: Publisher;
-  /** --image-map rules (default: $NBBUILD_IMAGE_MAP). */
-  imageMap?: ImageMapRule[];
   /** --output SINK: also publishes every step image there under its local tag. */
   output?: Publisher;
-  /** --requirements FILE. */
-  requirementsFile?: string;
-  /** Pip settings (may carry credentials; they only reach the install stage's build args). */
-  pip?: PipOptions;
   /** Step images built at once (default 4: builds mostly wait on the engine's disk work). */
   concurrency?: number;
   onEvent?: (e: BuildEvent) => void;
@@ -133,7 +127,21 @@ export async function buildImages(plan: Plan, opts: BuildImagesOptions): Promise
   const problems: Problem[] = [];
   const failed = new Set<string>();
   /** Builds the distinct shared images of one tier (dependency or folder images) not present yet. */
-  const ensureShared = async (kind: "deps" | "src", pick: (r: RenderedStep) => (BuildContextFiles & { tag: string }) | undefined, buildArgs: Record<string, string>) => {
+  let runner: Promise<ContainerRunner | undefined> | undefined;
+  /** A runner to ask a base image for its Python (none: wheels are fetched for this machine's). */
+  const probeRunner = () => (runner ??= probeRunnerFor(engine));
+  /**
+   * How one shared image is built. A dependency image whose pip settings carry credentials gets
+   * the wheels fetched on this machine and installs offline: no credential enters the engine.
+   */
+  const prepare = async (kind: "deps" | "src", c: BuildContextFiles & { tag: string }, onLog: (line: string) => void) => {
+    if (kind === "src") return { context: c, buildArgs: {}, network: "none" as const };
+    const deps = c as DependencyContext;
+    if (!deps.wheelhouse) return { context: c, buildArgs: pipBuildArgs(opts.pip ?? {}), network: "host" as const };
+    const context = await withWheels(deps, opts.pip ?? {}, await probeRunner(), onLog);
+    return { context, buildArgs: {}, network: "none" as const };
+  };
+  const ensureShared = async (kind: "deps" | "src", pick: (r: RenderedStep) => (BuildContextFiles & { tag: string }) | undefined) => {
     const unique = new Map<string, BuildContextFiles & { tag: string }>();
     for (const r of rendered) {
       const c = pick(r);
@@ -152,7 +160,8 @@ export async function buildImages(plan: Plan, opts: BuildImagesOptions): Promise
         opts.onLog?.(subject, l);
       };
       try {
-        await engine.build(c, c.tag, { buildArgs, secretArgs: secretBuildArgs(buildArgs), network: kind === "deps" ? "host" : "none", onLog });
+        const { context, buildArgs, network } = await prepare(kind, c, onLog);
+        await engine.build(context, c.tag, { buildArgs, secretArgs: secretBuildArgs(buildArgs), network, onLog });
         event({ subject, state: "built", seconds: since(t0) });
       } catch (err) {
         failed.add(c.tag);
@@ -174,8 +183,8 @@ export async function buildImages(plan: Plan, opts: BuildImagesOptions): Promise
     });
   };
   for (const r of rendered) event({ subject: r.step, state: "waiting" });
-  await ensureShared("deps", (r) => r.deps, pipBuildArgs(opts.pip ?? {}));
-  await ensureShared("src", (r) => (failed.has(r.deps.tag) ? undefined : r.folder), {});
+  await ensureShared("deps", (r) => r.deps);
+  await ensureShared("src", (r) => (failed.has(r.deps.tag) ? undefined : r.folder));
 
   const publisher = opts.push ? (opts.publisher ?? (await registryPublisher(engine))) : undefined;
   // What an earlier build pushed: an unchanged step costs no registry request.

@@ -1,7 +1,7 @@
 import { makeBuilder } from "../engines/factory.js";
 import { NbbuildError } from "../errors.js";
 import type { Plan } from "../plan/types.js";
-import type { ImageMapRule } from "../render/image-map.js";
+import type { BuildInputs } from "./build-inputs.js";
 import { buildImages } from "./build-images.js";
 import { planHash, readBuildRecord } from "./record.js";
 import type { BuildRecord } from "./record-types.js";
@@ -12,9 +12,8 @@ export interface EnsureImagesOptions {
   build?: boolean;
   /** Engine for --build. */
   engine: string;
-  base?: string;
-  /** --image-map rules (default: $NBBUILD_IMAGE_MAP). */
-  imageMap?: ImageMapRule[];
+  /** Base, image map, requirements file and pip settings, as `nbbuild image` takes them. */
+  inputs?: BuildInputs;
   push?: string;
   /** The command that builds the images by hand, named in the error's fix. */
   buildCommand: string;
@@ -46,10 +45,10 @@ export async function ensureImages(plan: Plan, opts: EnsureImagesOptions): Promi
   try {
     return await buildImages(plan, {
       engine,
-      base: opts.base,
-      imageMap: opts.imageMap,
+      ...opts.inputs,
       push: opts.push,
       onEvent: (e) => { if (e.state !== "waiting") opts.onProgress?.(`build ${e.subject}: ${e.state}${e.seconds !== undefined ? ` ${e.seconds}s` : ""}`); },
+      onDiagnostic: (d) => opts.onWarning?.(d.message),
     });
   } finally {
     await engine.close();

@@ -1,8 +1,9 @@
 /**
  * `nbbuild context`: writes the build contexts of one step, byte for byte as the engines receive
  * them, into a folder that `docker build`, `buildah bud` or an OpenShift Docker-strategy build can
- * consume. Credentials never reach the folder: pip settings travel as build args read from the
- * environment by the generated build.sh.
+ * consume. Credentials never reach the folder: pip settings without credentials travel as build
+ * args read from the environment by the generated build.sh; with credentials, the wheels are
+ * fetched on this machine into deps/ and the build needs neither credentials nor network.
  */
 import { chmodSync, existsSync, lutimesSync, readdirSync, renameSync, rmSync, utimesSync } from "node:fs";
 import { readdir } from "node:fs/promises";
@@ -10,13 +11,14 @@ import path from "node:path";
 import type { BuildContextFiles, Builder, ContextFile } from "../engines/engine.js";
 import { writeContextDir } from "../engines/containers-cli.js";
 import { NbbuildError } from "../errors.js";
+import type { BuildInputs } from "./build-inputs.js";
 import type { Diagnostic, Plan } from "../plan/types.js";
-import { pipBuildArgs, stripCredentials, type PipOptions } from "../render/pip.js";
+import { pipBuildArgs, stripCredentials } from "../render/pip.js";
 import { readProvenance } from "../render/provenance.js";
 import { renderStep } from "../render/render-step.js";
 import type { ResolvedBase } from "../render/types.js";
 import { resolveBases } from "./build-images.js";
-import type { ImageMapRule } from "../render/image-map.js";
+import { probeRunnerFor, withWheels } from "./wheelhouse.js";
 
 /** Name of the manifest at the top of a written context folder. */
 export const CONTEXT_MANIFEST = "nbbuild-context.json";
@@ -50,17 +52,11 @@ export interface StepContextManifest {
 }
 
 /** Options of `writeStepContext`. */
-export interface StepContextOptions {
+export interface StepContextOptions extends BuildInputs {
   /** Resolves (and pins) bases exactly as `nbbuild image` does; without it bases stay as written. */
   engine?: Builder;
   /** Bases already resolved (an S2I build knows its builder's base); used when there is no engine. */
   bases?: Record<string, ResolvedBase>;
-  base?: string;
-  /** --image-map rules (default: $NBBUILD_IMAGE_MAP). */
-  imageMap?: ImageMapRule[];
-  requirementsFile?: string;
-  /** Pip settings: they shape the dependency stage; credentials are stripped from every file. */
-  pip?: PipOptions;
   onDiagnostic?: (d: Diagnostic) => void;
   env?: NodeJS.ProcessEnv;
 }
@@ -134,10 +130,14 @@ export async function writeStepContext(plan: Plan, stepName: string, out: string
   });
   for (const d of r.diagnostics) opts.onDiagnostic?.(d);
 
-  const argNames = Object.keys(pipBuildArgs(opts.pip ?? {})).sort();
-  const publicArgs = Object.fromEntries(Object.entries(pipBuildArgs(opts.pip ?? {})).map(([k, v]) => [k, stripCredentials(v)]));
+  // With credentials the wheels are fetched here, now, into deps/: build.sh then needs no
+  // credential and no network. Without, pip settings travel as build-arg names.
+  const deps = r.deps.wheelhouse ? await withWheels(r.deps, opts.pip ?? {}, await probeRunnerFor(opts.engine)) : r.deps;
+  const pipArgs = r.deps.wheelhouse ? {} : pipBuildArgs(opts.pip ?? {});
+  const argNames = Object.keys(pipArgs).sort();
+  const publicArgs = Object.fromEntries(Object.entries(pipArgs).map(([k, v]) => [k, stripCredentials(v)]));
   type Part = [ContextBuild["name"], BuildContextFiles & { tag: string }, string[], ContextBuild["network"]];
-  const parts: Part[] = [["deps", r.deps, argNames, "host"]];
+  const parts: Part[] = [["deps", deps, argNames, r.deps.wheelhouse ? "none" : "host"]];
   if (r.folder) parts.push(["src", r.folder, [], "none"]);
   parts.push(["step", r, [], "none"]);
   const manifest: StepContextManifest = {

@@ -14,7 +14,7 @@ import { DEFAULT_KFP_VERSION, toKfpIr } from "./kfp.js";
 import { assertValidArgo } from "./validate-argo.js";
 import { assertValidKfp } from "./validate-kfp.js";
 import { parseYamlDocuments, stringifyArgo, stringifyKfp } from "./yaml.js";
-import type { ImageMapRule } from "../render/image-map.js";
+import type { BuildInputs } from "../images/build-inputs.js";
 
 /** Output formats of `nbbuild pipeline`. */
 export type PipelineFormat = "kfp" | "argo";
@@ -56,9 +56,8 @@ export interface PipelineFileOptions extends RenderOptions {
   /** Build missing or stale images first. */
   build?: boolean;
   engine?: string;
-  base?: string;
-  /** --image-map rules for --build (default: $NBBUILD_IMAGE_MAP). */
-  imageMap?: ImageMapRule[];
+  /** Base, image map, requirements file and pip settings for --build, as `nbbuild image` takes them. */
+  inputs?: BuildInputs;
   /** Registry/prefix to push to when building (clusters need pushed images). */
   push?: string;
   onWarning?: (w: string) => void;
@@ -78,8 +77,7 @@ export async function writePipelineFile(file: string, opts: PipelineFileOptions)
   const record = await ensureImages(plan, {
     build: opts.build,
     engine: opts.engine ?? "auto",
-    base: opts.base,
-    imageMap: opts.imageMap,
+    inputs: opts.inputs,
     push: opts.push,
     buildCommand: `nbbuild image ${file} --push <registry>/<prefix>`,
     onWarning: opts.onWarning,

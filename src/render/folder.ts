@@ -5,7 +5,7 @@
  * re-includes) — and never nbbuild's own outputs. Symbolic links are never read through when
  * they leave the folder; links that stay inside travel as links.
  */
-import { existsSync, lstatSync, readFileSync, readdirSync, readlinkSync, realpathSync, type Stats } from "node:fs";
+import { existsSync, lstatSync, readFileSync, readdirSync, realpathSync, type Stats } from "node:fs";
 import path from "node:path";
 import type { ContextFile } from "../engines/engine.js";
 import { excludingRule, parseIgnore, type IgnoreRule } from "./ignore.js";

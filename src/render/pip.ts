@@ -47,6 +47,11 @@ export function hasCredentials(value: string): boolean {
   return stripCredentials(value) !== value;
 }
 
+/** True when any index or find-links URL of the settings carries credentials. */
+export function pipHasCredentials(o: PipOptions): boolean {
+  return [o.indexUrl, ...(o.extraIndexUrls ?? []), ...(o.findLinks ?? [])].some((u) => !!u && hasCredentials(u));
+}
+
 /**
  * Pip options from the environment (PIP_INDEX_URL, PIP_EXTRA_INDEX_URL, PIP_FIND_LINKS,
  * PIP_TRUSTED_HOST, PIP_NO_INDEX). Local paths in PIP_FIND_LINKS are skipped: they describe the

@@ -9,7 +9,7 @@ import { locate } from "../io/inside.js";
 import { describeSkipped, FOLDER_WARN_BYTES, listFolder, type FolderFile } from "./folder.js";
 import { hashJson, sha256 } from "./hash.js";
 import { imageMapFromEnv, mapImage } from "./image-map.js";
-import { isUrl, pipBuildArgs, publicPipOptions } from "./pip.js";
+import { isUrl, pipBuildArgs, pipHasCredentials, publicPipOptions } from "./pip.js";
 import {
   importRequirements,
   localModules,
@@ -203,7 +203,9 @@ function renderDependencies(plan: Plan, step: Step, options: RenderOptions, cach
     for (const n of names) linkFiles.push({ path: `nbbuild-deps/find-links/${i}/${n}`, data: readFileSync(path.join(dir, n)), mode: 0o664 });
   }
   const pub = publicPipOptions(options.pip ?? {});
-  const spec = JSON.stringify({ requirements, imports, findLinks: linkDirs, noIndex: pub.noIndex }, null, 1) + "\n";
+  // Credentials never enter an engine: the builder fetches wheels on the host into this folder.
+  const wheelhouse = pipHasCredentials(options.pip ?? {}) ? "nbbuild-deps/wheelhouse" : undefined;
+  const spec = JSON.stringify({ requirements, imports, findLinks: linkDirs, noIndex: pub.noIndex, ...(wheelhouse ? { wheelhouse: `/tmp/${wheelhouse}` } : {}) }, null, 1) + "\n";
   const installer = templateBytes("install-deps.py");
   const key = {
     base,
@@ -216,13 +218,14 @@ function renderDependencies(plan: Plan, step: Step, options: RenderOptions, cach
     imports,
     pip: pub,
     findLinkFiles: linkFiles.map((f) => [f.path, sha256(f.data)]),
+    wheelhouse: !!wheelhouse,
     template: sha256(templateBytes("Containerfile.deps.hbs")),
     installer: sha256(installer),
     env: appEnv(),
   };
   const hash = hashJson(key);
   // Declare only the build args this build passes (each ARG is one more step for the builder).
-  const buildArgs = Object.keys(pipBuildArgs(key.pip)).sort();
+  const buildArgs = wheelhouse ? [] : Object.keys(pipBuildArgs(key.pip)).sort();
   const image: ImageDescription = {
     from: resolvedBase.ref,
     dirs: { paths: [contract.APP_ROOT, contract.APP_SRC, contract.APP_NBBUILD, contract.APP_DEPS], uid: contract.IMAGE_UID, gid: 0 },
@@ -249,6 +252,7 @@ function renderDependencies(plan: Plan, step: Step, options: RenderOptions, cach
   ];
   return {
     tag: `nbbuild-deps:${hash.slice(0, 24)}`, hash, base, resolvedBase, requirements, imports, files, containerfile: CONTAINERFILE, image,
+    ...(wheelhouse ? { wheelhouse } : {}),
     ...(reqText !== undefined ? { requirementsFile: options.requirementsFile ?? path.relative(plan.root, reqFile) } : {}),
   };
 }

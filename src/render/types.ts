@@ -51,6 +51,11 @@ export interface DependencyContext extends BuildContextFiles {
   /** Imports without a matching requirement line, installed only when the base lacks them. */
   imports: ImportRequirement[];
   image: ImageDescription;
+  /**
+   * Set when the pip settings carry credentials: the context folder (e.g. nbbuild-deps/wheelhouse)
+   * the builder fills with wheels fetched on the host; the image installs from it offline.
+   */
+  wheelhouse?: string;
 }
 
 /** The build context of a folder image (dependency image + the step's working folder). */

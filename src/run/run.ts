@@ -16,7 +16,7 @@ import { parseAssignments, resolveParams } from "./params.js";
 import { writeRunReport } from "./report-page.js";
 import { runGraph, type RunEvent, type RunResult } from "./scheduler.js";
 import { irFromSource } from "./source.js";
-import type { ImageMapRule } from "../render/image-map.js";
+import type { BuildInputs } from "../images/build-inputs.js";
 
 /** Options of a local run (the CLI flags). */
 export interface RunOptions {
@@ -34,10 +34,8 @@ export interface RunOptions {
   onWarning?: (w: string) => void;
   /** Build progress lines (with --build). */
   onProgress?: (line: string) => void;
-  /** Base image for --build. */
-  base?: string;
-  /** --image-map rules for --build (default: $NBBUILD_IMAGE_MAP). */
-  imageMap?: ImageMapRule[];
+  /** Base, image map, requirements file and pip settings for --build, as `nbbuild image` takes them. */
+  inputs?: BuildInputs;
   /** Injected runner (tests); default from `engine`. */
   runner?: ContainerRunner;
   /** Stop on SIGINT/SIGTERM, removing only this run's containers (default true). */
@@ -66,8 +64,7 @@ export async function loadRunGraph(file: string, opts: RunOptions = {}): Promise
   return irFromSource(file, {
     build: opts.build,
     engine: opts.engine,
-    base: opts.base,
-    imageMap: opts.imageMap,
+    inputs: opts.inputs,
     onWarning: opts.onWarning,
     onProgress: opts.onProgress,
   });

@@ -7,7 +7,7 @@ import { ensureImages } from "../images/ensure-images.js";
 import { toKfpIr } from "../pipeline/kfp.js";
 import { loadPlan } from "../readers.js";
 import type { Plan } from "../plan/types.js";
-import type { ImageMapRule } from "../render/image-map.js";
+import type { BuildInputs } from "../images/build-inputs.js";
 import { taskName } from "../pipeline/names.js";
 import { parseIrDocuments, withStepNames, type RunGraph } from "./ir.js";
 
@@ -17,10 +17,8 @@ export interface SourceOptions {
   build?: boolean;
   /** Engine to build with (auto, docker, buildah, podman). */
   engine?: string;
-  /** Base image for --build (default: the plan's, then NBBUILD_BASE). */
-  base?: string;
-  /** --image-map rules for --build (default: $NBBUILD_IMAGE_MAP). */
-  imageMap?: ImageMapRule[];
+  /** Base, image map, requirements file and pip settings for --build, as `nbbuild image` takes them. */
+  inputs?: BuildInputs;
   onWarning?: (w: string) => void;
   onProgress?: (line: string) => void;
 }
@@ -31,8 +29,7 @@ export async function irFromSource(file: string, opts: SourceOptions = {}): Prom
   const record = await ensureImages(plan, {
     build: opts.build,
     engine: opts.engine ?? "auto",
-    base: opts.base,
-    imageMap: opts.imageMap,
+    inputs: opts.inputs,
     buildCommand: `nbbuild image ${file}`,
     onWarning: opts.onWarning,
     onProgress: opts.onProgress,

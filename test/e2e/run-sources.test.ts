@@ -22,7 +22,7 @@ describe("nbbuild run on notebooks and .pipeline files", () => {
     const nb = path.join(dir, "diamond.ipynb");
     await fs.copyFile(path.join(REPO, "test/fixtures/equivalence/diamond.ipynb"), nb);
     await expect(runPipeline(nb, { handleSignals: false })).rejects.toThrow(/no build record[\s\S]*run nbbuild image .*diamond\.ipynb first \(or pass --build\)/);
-    const r = await runPipeline(nb, { build: true, base: BASE, handleSignals: false, params: ["N=20"] });
+    const r = await runPipeline(nb, { build: true, inputs: { base: BASE }, handleSignals: false, params: ["N=20"] });
     expect(r.status).toBe("succeeded");
     expect(r.workdir.startsWith(path.join(dir, ".nbbuild", "runs") + path.sep)).toBe(true);
     expect(Object.keys(r.metrics).sort()).toEqual(["score", "spread"]);
@@ -33,7 +33,7 @@ describe("nbbuild run on notebooks and .pipeline files", () => {
     await fs.cp(path.join(REPO, "test/fixtures/elyra/four-node"), dir, { recursive: true, filter: (p) => !p.includes(`${path.sep}.nbbuild`) });
     const lines: string[] = [];
     const r = await runPipeline(path.join(dir, "four.pipeline"), {
-      build: true, base: BASE, handleSignals: false, onEvent: (e) => e.type === "line" && lines.push(`${e.step}|${e.line}`),
+      build: true, inputs: { base: BASE }, handleSignals: false, onEvent: (e) => e.type === "line" && lines.push(`${e.step}|${e.line}`),
     });
     expect(r.status).toBe("succeeded");
     // One naming: the step names `plan` shows (load_data), not KFP task keys (load-data), in the

@@ -54,24 +54,28 @@ describe("writeStepContext", () => {
     expect(existsSync(path.join(dir, "wine.ipynb"))).toBe(true);
   });
 
-  it("keeps pip credentials out of every written file and passes pip settings by name", async () => {
+  it("passes credential-free pip settings by name; with credentials fetches wheels on the host, leaking nothing", async () => {
     const { plan } = wine();
     const out = path.join(tempDir("nbbuild-render-"), "ctx");
-    const pip = { indexUrl: "http://alice:hunter2@secret-tail@127.0.0.1:9/simple", extraIndexUrls: ["https://bob:pw-xyz9@example.invalid/simple"] };
-    const m = await writeStepContext(plan, "load_data", out, { base: BASE, env, pip });
-    for (const f of tree(out)) {
-      const text = readFileSync(path.join(out, f), "latin1");
-      expect(text, f).not.toContain("hunter2");
-      expect(text, f).not.toContain("secret-tail"); // the part after an @ inside the password
-      expect(text, f).not.toContain("pw-xyz9");
-    }
-    expect(m.builds[0]!.buildArgs).toEqual(["NBBUILD_PIP_EXTRA_INDEX_URL", "NBBUILD_PIP_INDEX_URL", "NBBUILD_PIP_TRUSTED_HOST"]);
+    const m = await writeStepContext(plan, "load_data", out, { base: BASE, env, pip: { indexUrl: "http://127.0.0.1:9/simple" } });
+    expect(m.builds[0]!.buildArgs).toEqual(["NBBUILD_PIP_INDEX_URL", "NBBUILD_PIP_TRUSTED_HOST"]);
     const script = readFileSync(path.join(out, "build.sh"), "utf8");
     expect(script).toContain("--build-arg NBBUILD_PIP_INDEX_URL ");
     expect(script).toContain(': "${NBBUILD_PIP_INDEX_URL:=http://127.0.0.1:9/simple}"');
-    // The same dependency image as a build with other credentials.
-    const other = await writeStepContext(plan, "load_data", path.join(tempDir("nbbuild-render-"), "c"), { base: BASE, env, pip: { ...pip, indexUrl: "http://carol:zz-other@127.0.0.1:9/simple" } });
-    expect(other.dependencyHash).toBe(m.dependencyHash);
+    // With credentials (an @ inside the password too), nothing is passed to the build: the wheels
+    // are fetched here first; an unreachable index fails with a message free of the secret.
+    const pip = { indexUrl: "http://alice:hunter2@secret-tail@127.0.0.1:9/simple", extraIndexUrls: ["https://bob:pw-xyz9@example.invalid/simple"] };
+    const failed = writeStepContext(plan, "load_data", path.join(tempDir("nbbuild-render-"), "c"), { base: BASE, env, pip });
+    await expect(failed).rejects.toThrow(/fetching .* on this machine failed/);
+    const message = await failed.catch((e: Error) => e.message);
+    for (const secret of ["hunter2", "secret-tail", "pw-xyz9"]) expect(message).not.toContain(secret);
+    // The dependency image does not depend on which credentials: same hash with others.
+    const step = plan.steps.find((s) => s.name === "load_data")!;
+    const a = renderStep(plan, step, { base: BASE, env, pip });
+    const b = renderStep(plan, step, { base: BASE, env, pip: { ...pip, indexUrl: "http://carol:zz-other@127.0.0.1:9/simple" } });
+    expect(a.deps.hash).toBe(b.deps.hash);
+    expect(a.deps.wheelhouse).toBe("nbbuild-deps/wheelhouse");
+    expect(a.deps.containerfile && a.deps.files.find((f) => f.path === "Containerfile")!.data.toString()).not.toMatch(/ARG /);
   });
 
   it("replaces an earlier context atomically, refuses a foreign folder, names unknown steps", async () => {
