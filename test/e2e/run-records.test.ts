@@ -19,7 +19,7 @@ describe("build records of notebooks that share a pipeline_name", () => {
       writeTaggedNotebook(dir, `${who}.ipynb`, [{ tags: ["step:hello"], source: `print("I am ${who}")` }], { pipeline_name: "shared" });
     const [a, b] = [nb("a"), nb("b")];
     const run = async (file: string, build: boolean) => {
-      const r = await runPipeline(file, { build, base: BASE, handleSignals: false });
+      const r = await runPipeline(file, { build, inputs: { base: BASE }, handleSignals: false });
       expect(r.status).toBe("succeeded");
       return readFileSync(r.steps.hello.log, "utf8");
     };

@@ -49,8 +49,8 @@ export interface IndexOptions {
   auth?: { user: string; password: string };
   /** Receives `METHOD URL auth|anon` for every request. */
   seen?: string[];
-  /** Delay before a wheel download answers (a slow index, for progress tests). */
-  delayMs?: number;
+  /** Delay before a wheel download answers: a slow index (progress tests), or a function read per request (to interrupt a client mid-fetch). */
+  delayMs?: number | (() => number);
 }
 
 /**
@@ -85,7 +85,8 @@ export async function serveIndex(wheelFiles: string[], opts: IndexOptions = {}):
     const wheel = file ? [...projects.values()].flat().find((w) => w.name === file) : undefined;
     if (wheel) {
       const send = () => res.writeHead(200, { "Content-Type": "application/octet-stream" }).end(wheel.data);
-      if (opts.delayMs) setTimeout(send, opts.delayMs);
+      const hold = typeof opts.delayMs === "function" ? opts.delayMs() : (opts.delayMs ?? 0);
+      if (hold > 0) setTimeout(send, hold);
       else send();
       return;
     }
