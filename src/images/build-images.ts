@@ -193,6 +193,7 @@ export async function buildImages(plan: Plan, opts: BuildImagesOptions): Promise
   await mapLimit(rendered, opts.concurrency ?? 4, async (r: RenderedStep) => {
     if (failed.has(r.deps.tag) || (r.folder && failed.has(r.folder.tag))) return;
     const t0 = performance.now();
+    let pushingTo: string | undefined;
     try {
       let info = await engine.inspect(r.tag);
       const cached = !!info;
@@ -208,6 +209,7 @@ export async function buildImages(plan: Plan, opts: BuildImagesOptions): Promise
         if (cached && before?.digest && before.tag === r.tag && before.image === withDigest(remote, before.digest)) digest = before.digest;
         if (!digest) {
           event({ subject: r.step, state: "pushing" });
+          pushingTo = remote;
           digest = await publisher.publish(r.tag, remote);
           // SBOM + provenance ride along with every image this build pushes (oci registry sinks).
           await publisher.attach?.(remote, digest, {
@@ -245,7 +247,11 @@ export async function buildImages(plan: Plan, opts: BuildImagesOptions): Promise
       };
     } catch (err) {
       event({ subject: r.step, state: "failed", seconds: since(t0) });
-      problems.push({ location: stepLocation(plan, r.step), message: `building the image of step ${r.step} failed: ${(err as Error).message}` });
+      problems.push(
+        pushingTo
+          ? { location: stepLocation(plan, r.step), message: `pushing the image of step ${r.step} to ${pushingTo} failed: ${(err as Error).message}`, fix: pushFix(pushingTo, err) }
+          : { location: stepLocation(plan, r.step), message: `building the image of step ${r.step} failed: ${(err as Error).message}` },
+      );
     }
   });
   if (problems.length) throw new NbbuildError(problems);
@@ -260,6 +266,17 @@ export async function buildImages(plan: Plan, opts: BuildImagesOptions): Promise
   };
   writeBuildRecord(plan, record);
   return record;
+}
+
+/** The fix for a failed push: an unreachable registry is the common case, and the local image is kept. */
+export function pushFix(remote: string, err: unknown): string {
+  const registry = remote.split("/")[0]!;
+  const text = `${(err as Error)?.message ?? err} ${(err as { code?: string })?.code ?? ""}`;
+  if (/ECONNREFUSED|ECONNRESET|ENOTFOUND|EHOSTUNREACH|ETIMEDOUT|EAI_AGAIN|connection refused|no such host|i\/o timeout|fetch failed/i.test(text))
+    return `the registry ${registry} did not answer: start it (or check the address given to --push), then run the same command again; the built images are kept and only the push is redone`;
+  if (/\b401\b|\b403\b|unauthorized|denied|authentication required/i.test(text))
+    return `the registry ${registry} refused the credentials: log in (docker login / podman login ${registry}) and run the same command again`;
+  return `check that ${registry} is a reachable registry that accepts pushes to ${remote.split("@")[0]}, then run the same command again`;
 }
 
 export { readBuildRecord, buildRecordPath } from "./record.js";

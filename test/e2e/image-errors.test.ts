@@ -34,4 +34,30 @@ describe("nbbuild image failures (docker)", () => {
     expect(problems[0]!.message).toContain("nbbuild-package-that-does-not-exist");
     expect(problems[0]!.location.file).toBe("wine.ipynb");
   });
+
+  it("reports a registry that is down with the fix, naming the step; the built images are kept", async () => {
+    const plan = await winePlan(copyExample("wine"));
+    const engine = await makeBuilder("docker");
+    // A loopback port nothing listens on: the registry is down.
+    const down = await closedLoopbackPort();
+    const err = await buildImages(plan, { engine, base: BASE, push: `127.0.0.1:${down}/nbbuild-down` }).catch((e: unknown) => e);
+    await engine.close();
+    expect(err).toBeInstanceOf(NbbuildError);
+    const problems = (err as NbbuildError).problems;
+    expect(problems.map((p) => p.message.match(/^pushing the image of step (\w+) to 127\.0\.0\.1:\d+\//)?.[1]).sort()).toEqual(plan.steps.map((s) => s.name).sort());
+    for (const p of problems) {
+      expect(p.location.file).toBe("wine.ipynb");
+      expect(p.fix).toMatch(new RegExp(`the registry 127\\.0\\.0\\.1:${down} did not answer: start it`));
+    }
+  });
 });
+
+/** A 127.0.0.1 port that was free a moment ago (bound, then closed). */
+async function closedLoopbackPort(): Promise<number> {
+  const net = await import("node:net");
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const port = (server.address() as { port: number }).port;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
