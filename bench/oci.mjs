@@ -15,7 +15,7 @@ import { performance } from "node:perf_hooks";
 import { buildImages } from "../dist/images/build-images.js";
 import { makeBuilder } from "../dist/engines/factory.js";
 import { OciBuilder } from "../dist/engines/oci/builder.js";
-import { loadPlan } from "../dist/plan/load.js";
+import { loadPlan } from "../dist/readers.js";
 
 const REGISTRY = process.env.NBBUILD_REGISTRY_ADDR ?? "127.0.0.1:5000";
 const RUN = randomBytes(3).toString("hex");
