@@ -123,13 +123,19 @@ export class DockerEngine implements Engine {
   async publish(tag: string, remoteRef: string): Promise<string> {
     const { repo, tag: remoteTag } = splitTag(remoteRef);
     await this.client.getImage(tag).tag({ repo, tag: remoteTag });
-    const stream = (await this.client.getImage(`${repo}:${remoteTag}`).push({ tag: remoteTag })) as unknown as NodeJS.ReadableStream;
     let digest = "";
-    await this.follow(stream, undefined, (m) => {
-      if (m.aux?.Digest) digest = m.aux.Digest;
-    });
-    if (!digest) throw new Error(`docker push of ${remoteRef} reported no digest`);
-    return digest;
+    try {
+      const stream = (await this.client.getImage(`${repo}:${remoteTag}`).push({ tag: remoteTag })) as unknown as NodeJS.ReadableStream;
+      await this.follow(stream, undefined, (m) => {
+        if (m.aux?.Digest) digest = m.aux.Digest;
+      });
+      if (!digest) throw new Error(`docker push of ${remoteRef} reported no digest`);
+      return digest;
+    } catch (err) {
+      // The remote-named tag exists only to push; a failed push must not leave it behind.
+      await this.client.getImage(`${repo}:${remoteTag}`).remove({ noprune: true }).catch(() => undefined);
+      throw err;
+    }
   }
 
   async close(): Promise<void> {

@@ -13,7 +13,7 @@ import { mapLimit } from "../images/pool.js";
 import { planHash, writeBuildRecord } from "../images/record.js";
 import { BUILD_RECORD_VERSION, type BuildRecord, type StepImage } from "../images/record-types.js";
 import type { Plan } from "../plan/types.js";
-import { isUrl, pipBuildArgs, type PipOptions } from "../render/pip.js";
+import { isUrl, pipBuildArgs, pipHasCredentials, type PipOptions } from "../render/pip.js";
 import { readProvenance } from "../render/provenance.js";
 import { stepRepository } from "../render/render-step.js";
 import type { RenderedStep } from "../render/types.js";
@@ -47,6 +47,15 @@ function pipSecretFiles(pip: PipOptions): ContextFile[] {
   if ((pip.findLinks ?? []).some((l) => !isUrl(l))) {
     throw NbbuildError.at({ file: "--find-links" }, "a local --find-links folder cannot reach an S2I build", "serve the folder over http (e.g. python3 -m http.server on 127.0.0.1) and pass its URL, or build with --engine docker");
   }
+  // A local S2I build would hand the password to the engine's build container; the other engines
+  // fetch wheels on the host instead, and on OpenShift a build secret carries it (.nbbuild-pip).
+  if (pipHasCredentials(pip)) {
+    throw NbbuildError.at(
+      { file: "--index-url" },
+      "a pip index URL with credentials cannot be used with --engine s2i: the password would enter the engine's build container",
+      "build with --engine docker, buildah, podman or oci (they fetch the wheels on the host and build offline), or on OpenShift mount the credentials as a build secret (see s2i/README.md)",
+    );
+  }
   const names: Record<string, string> = {
     NBBUILD_PIP_INDEX_URL: "PIP_INDEX_URL",
     NBBUILD_PIP_EXTRA_INDEX_URL: "PIP_EXTRA_INDEX_URL",
@@ -60,12 +69,13 @@ function pipSecretFiles(pip: PipOptions): ContextFile[] {
 export async function buildImagesS2I(plan: Plan, opts: BuildS2IOptions): Promise<BuildRecord> {
   const { engine } = opts;
   const event = (e: BuildEvent) => opts.onEvent?.(e);
+  const pip = opts.pip ?? {};
+  // Checked before the engine is touched: a refused credential never reaches it.
+  const secretFiles = pipSecretFiles(pip);
   const builderInfo = await engine.pull(opts.builder);
   const base = builderBaseFromLabels(builderInfo.labels, opts.builder);
-  const pip = opts.pip ?? {};
   const renderOptions = { requirementsFile: opts.requirementsFile, pip, provenance: readProvenance(plan, opts.env), env: opts.env };
   const rendered = plan.steps.map((s) => renderForBuilder(plan, s.name, base, renderOptions));
-  const secretFiles = pipSecretFiles(pip);
   const common: Record<string, string> = { NBBUILD_NOTEBOOK: plan.source.file };
   if (pip.noIndex) common.PIP_NO_INDEX = "1";
   if (opts.requirementsFile) {

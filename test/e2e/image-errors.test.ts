@@ -49,6 +49,10 @@ describe("nbbuild image failures (docker)", () => {
       expect(p.location.file).toBe("wine.ipynb");
       expect(p.fix).toMatch(new RegExp(`the registry 127\\.0\\.0\\.1:${down} did not answer: start it`));
     }
+    // No stray remote-named tag stays behind after the failed push.
+    const { execFileSync } = await import("node:child_process");
+    const tags = execFileSync("docker", ["image", "ls", "--format", "{{.Repository}}:{{.Tag}}"], { encoding: "utf8" });
+    expect(tags).not.toContain(`127.0.0.1:${down}/nbbuild-down`);
   });
 });
 
