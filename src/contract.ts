@@ -12,8 +12,7 @@ export const APP_SRC = "/opt/app-root/src";
 export const APP_NBBUILD = "/opt/app-root/nbbuild";
 /** pip --target directory for baked dependencies (on PYTHONPATH). */
 export const APP_DEPS = "/opt/app-root/deps";
-export const RUNNER_PATH = `${APP_NBBUILD}/runner.py`;
-export const STEP_MODULE_PATH = `${APP_NBBUILD}/step.py`;
+const RUNNER_PATH = `${APP_NBBUILD}/runner.py`;
 /** Numeric non-root user every image runs as by default; group 0 owns writable dirs. */
 export const IMAGE_UID = 1001;
 

@@ -5,8 +5,8 @@ import type { BuildInputs } from "./build-inputs.js";
 import type { Diagnostic, Plan, Step } from "../plan/types.js";
 import { hashJson } from "../render/hash.js";
 import { pipBuildArgs, secretBuildArgs } from "../render/pip.js";
-import { readProvenance } from "../render/provenance.js";
-import { chooseBase, renderPlan, repoComponent, type BaseChoice } from "../render/render-step.js";
+import { readProvenance } from "./provenance.js";
+import { chooseBase, renderPlan, type BaseChoice } from "../render/render-step.js";
 import type { DependencyContext, RenderedStep, ResolvedBase } from "../render/types.js";
 import type { ContainerRunner } from "../engines/runner.js";
 import { probeRunnerFor, withWheels } from "./wheelhouse.js";
@@ -280,4 +280,3 @@ export function pushFix(remote: string, err: unknown): string {
 }
 
 export { readBuildRecord, buildRecordPath } from "./record.js";
-export { repoComponent };

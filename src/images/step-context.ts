@@ -14,7 +14,7 @@ import { NbbuildError } from "../errors.js";
 import type { BuildInputs } from "./build-inputs.js";
 import type { Diagnostic, Plan } from "../plan/types.js";
 import { pipBuildArgs, stripCredentials } from "../render/pip.js";
-import { readProvenance } from "../render/provenance.js";
+import { readProvenance } from "./provenance.js";
 import { renderStep } from "../render/render-step.js";
 import type { ResolvedBase } from "../render/types.js";
 import { resolveBases } from "./build-images.js";

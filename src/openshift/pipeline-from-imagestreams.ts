@@ -13,7 +13,7 @@ import { writeFileAtomic } from "../io/atomic.js";
 import { loadPlan } from "../readers.js";
 import type { Plan } from "../plan/types.js";
 import { uploadPipeline, type UploadOptions, type UploadResult } from "../pipeline/upload.js";
-import { defaultOutput, renderPipeline, type RenderOptions } from "../pipeline/write.js";
+import { defaultOutput, renderPipeline, type PipelineRenderOptions } from "../pipeline/write.js";
 import { Cluster, explainApiError, KubeApiError, type ConnectOptions } from "./kube.js";
 import { planNames } from "./names.js";
 
@@ -87,7 +87,7 @@ export function commitOf(plan: Plan, images: ClusterStepImage[]): string | undef
     "wait for the builds of the last push (nbbuild openshift build FILE --triggered --follow), or pass --version NAME");
 }
 
-export interface ClusterPipelineOptions extends ConnectOptions, RenderOptions {
+export interface ClusterPipelineOptions extends ConnectOptions, PipelineRenderOptions {
   output?: string;
   registry?: string;
   /** Upload to KFP: host, token variable, version (default: `<plan>-<commit 12 hex>`). */

@@ -20,7 +20,7 @@ import type { BuildInputs } from "../images/build-inputs.js";
 export type PipelineFormat = "kfp" | "argo";
 
 /** What the pipeline file says beyond the Plan (flags). */
-export interface RenderOptions {
+export interface PipelineRenderOptions {
   format: PipelineFormat;
   name?: string;
   description?: string;
@@ -30,7 +30,7 @@ export interface RenderOptions {
 }
 
 /** Emits, stringifies and validates a pipeline file's text (validation reads back the exact bytes). */
-export function renderPipeline(plan: Plan, record: BuildRecord, opts: RenderOptions, outFile = "pipeline.yaml"): { text: string; warnings: string[] } {
+export function renderPipeline(plan: Plan, record: BuildRecord, opts: PipelineRenderOptions, outFile = "pipeline.yaml"): { text: string; warnings: string[] } {
   if (opts.kfpVersion !== undefined && !/^\d+\.\d+(\.\d+)?$/.test(opts.kfpVersion)) {
     throw NbbuildError.at({ file: "--kfp-version" }, `"${opts.kfpVersion}" is not a version like 2.0.5`);
   }
@@ -50,7 +50,7 @@ export function renderPipeline(plan: Plan, record: BuildRecord, opts: RenderOpti
 
 
 /** Everything `nbbuild pipeline` accepts. */
-export interface PipelineFileOptions extends RenderOptions {
+export interface PipelineFileOptions extends PipelineRenderOptions {
   /** Output path (default `<notebook folder>/<plan name>.yaml`, `.argo.yaml` for Argo). */
   output?: string;
   /** Build missing or stale images first. */

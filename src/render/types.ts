@@ -3,7 +3,6 @@ import type { ImageDescription } from "./image-description.js";
 import type { Diagnostic } from "../plan/types.js";
 import type { ImageMapRule } from "./image-map.js";
 import type { PipOptions } from "./pip.js";
-import type { Provenance } from "./provenance.js";
 import type { ImportRequirement } from "./requirements.js";
 
 /** A base image reference as the engine resolved it. */
@@ -82,4 +81,16 @@ export interface RenderedStep extends BuildContextFiles {
   diagnostics: Diagnostic[];
   /** The step image; `files` + `containerfile` are its rendering for docker/buildah/podman. */
   image: ImageDescription;
+}
+
+/** Where the images come from: written into OCI labels, never part of a content hash. */
+export interface Provenance {
+  /** Repository URL without credentials, or the notebook path when not in git. */
+  source: string;
+  /** Git commit of the checkout, "" outside git. */
+  revision: string;
+  /** RFC 3339 time: SOURCE_DATE_EPOCH, else the notebook's last commit time, else the Unix epoch. */
+  created: string;
+  /** sha256 of the notebook (or .pipeline) file. */
+  notebookDigest: string;
 }

@@ -14,7 +14,7 @@ import { planHash, writeBuildRecord } from "../images/record.js";
 import { BUILD_RECORD_VERSION, type BuildRecord, type StepImage } from "../images/record-types.js";
 import type { Plan } from "../plan/types.js";
 import { isUrl, pipBuildArgs, pipHasCredentials, type PipOptions } from "../render/pip.js";
-import { readProvenance } from "../render/provenance.js";
+import { readProvenance } from "../images/provenance.js";
 import { stepRepository } from "../render/render-step.js";
 import type { RenderedStep } from "../render/types.js";
 import { builderBaseFromLabels, renderForBuilder } from "./builder-base.js";

@@ -13,7 +13,7 @@ def _current_umask():
 _UMASK = _current_umask()
 
 
-def _atomic_write(path, writer, binary=True):
+def atomic_write(path, writer, binary=True):
     """Writes via a temporary file in the same directory, then renames it into place."""
     d = os.path.dirname(path) or "."
     fd, tmp = tempfile.mkstemp(prefix=".nbbuild-", dir=d)
@@ -31,10 +31,10 @@ def _atomic_write(path, writer, binary=True):
         raise
 
 
-def _write_text(path, text):
+def write_text(path, text):
     if not path:
         return
     parent = os.path.dirname(path)
     if parent:
         os.makedirs(parent, exist_ok=True)
-    _atomic_write(path, lambda f: f.write(text.encode("utf-8")))
+    atomic_write(path, lambda f: f.write(text.encode("utf-8")))

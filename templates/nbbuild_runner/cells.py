@@ -12,9 +12,9 @@ import tokenize
 import traceback
 
 from . import state
-from .display import _inline_backend_active, display, flush_figures
+from .display import inline_backend_active, display, flush_figures
 from .state import StepFailure
-from .streams import _say, sync_stdout
+from .streams import say, sync_stdout
 
 
 try:
@@ -40,7 +40,7 @@ def cell_filename(cell):
     return s + "]"
 
 
-def _register_source(filename, source):
+def register_source(filename, source):
     lines = source.splitlines(True)
     if lines and not lines[-1].endswith("\n"):
         lines[-1] += "\n"
@@ -73,7 +73,7 @@ def run_cell(cell):
     """Runs one cell in the namespace; a bare last expression is displayed like Jupyter."""
     source = cell.get("source", "")
     filename = cell_filename(cell)
-    _register_source(filename, source)
+    register_source(filename, source)
     state.RUN.cell_files[filename] = cell
     state.RUN.begin_section(cell_label(cell), source, cell.get("role"))
     tree = compile(source, filename, "exec", ast.PyCF_ONLY_AST | _AWAIT_FLAG, dont_inherit=True)
@@ -86,7 +86,7 @@ def run_cell(cell):
         value = _run_code(compile(expr, filename, "eval", _AWAIT_FLAG, dont_inherit=True))
         if value is not None:
             display(value)
-    if _inline_backend_active():
+    if inline_backend_active():
         flush_figures()
 
 
@@ -145,7 +145,7 @@ def report_exception(exc, cell):
     return "step %s failed in %s: %s%s" % (state.RUN.name, where, type(exc).__name__, (": " + msg) if msg else "")
 
 
-def _track_outputs(names, label):
+def track_outputs(names, label):
     for name in names:
         if name in state.RUN.ns:
             value = state.RUN.ns[name]
@@ -161,15 +161,15 @@ def run_cells(cells, output_names):
             run_cell(cell)
         except SystemExit as e:
             if e.code in (None, 0):
-                _say("step %s: %s called sys.exit(0); remaining cells skipped" % (state.RUN.name, cell_label(cell)))
-                _track_outputs(output_names, cell_label(cell))
+                say("step %s: %s called sys.exit(0); remaining cells skipped" % (state.RUN.name, cell_label(cell)))
+                track_outputs(output_names, cell_label(cell))
                 return
             raise StepFailure(report_exception(e, cell))
         except KeyboardInterrupt:
             raise
         except BaseException as e:  # noqa: B036 - every user error fails the step with its cell
             raise StepFailure(report_exception(e, cell))
-        _track_outputs(output_names, cell_label(cell))
+        track_outputs(output_names, cell_label(cell))
 
 
 def run_script(path, init):

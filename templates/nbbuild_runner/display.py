@@ -6,7 +6,7 @@ import sys
 
 from . import state
 from .state import INLINE_BACKEND
-from .streams import _say, note_stdout
+from .streams import say, note_stdout
 
 
 def _figure_png(fig):
@@ -29,10 +29,10 @@ def flush_figures():
         if nums:
             plt.close("all")
     except Exception as e:  # a broken figure must not fail the step
-        _say("could not capture a figure: %s: %s" % (type(e).__name__, e))
+        say("could not capture a figure: %s: %s" % (type(e).__name__, e))
 
 
-def _inline_backend_active():
+def inline_backend_active():
     mpl = sys.modules.get("matplotlib")
     if mpl is None or "matplotlib.pyplot" not in sys.modules:
         return False
@@ -74,7 +74,7 @@ def _display_one(obj):
                         state.RUN.record("text", text)
             # Figures drawn by pandas/plt calls are shown at the end of the cell.
     except Exception as e:
-        _say("display() could not render a %s: %s: %s" % (type(obj).__name__, type(e).__name__, e))
+        say("display() could not render a %s: %s: %s" % (type(obj).__name__, type(e).__name__, e))
     if text is not None:
         state.RUN.real_stdout.write(text + "\n")
         note_stdout(text + "\n")

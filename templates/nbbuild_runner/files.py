@@ -5,13 +5,13 @@ import shutil
 
 from . import state
 from .state import StepFailure
-from .workdir import _copy_tree, _link_limit
+from .workdir import copy_tree, link_limit
 
 
 def copy_files_in(paths, work):
     for p in paths:
         if os.path.isdir(p):
-            _copy_tree(p, work, _link_limit())
+            copy_tree(p, work, link_limit())
         elif os.path.isfile(p):
             shutil.copyfile(p, os.path.join(work, os.path.basename(p)))
         else:
@@ -37,7 +37,7 @@ def copy_files_out(patterns, work, dest):
             rel = os.path.relpath(m, work)
             target = os.path.join(dest, rel)
             if os.path.isdir(m):
-                _copy_tree(m, target)
+                copy_tree(m, target)
             else:
                 os.makedirs(os.path.dirname(target), exist_ok=True)
                 shutil.copyfile(m, target)

@@ -7,7 +7,7 @@ import os
 import sys
 
 from . import state
-from .atomicio import _atomic_write
+from .atomicio import atomic_write
 from .state import StepFailure
 from .values import qualified_type
 
@@ -41,4 +41,4 @@ def write_executor_output(executor_input, artifacts):
     if parent:
         os.makedirs(parent, exist_ok=True)
     text = json.dumps(doc, sort_keys=True)
-    _atomic_write(out_file, lambda f: f.write(text.encode("utf-8")))
+    atomic_write(out_file, lambda f: f.write(text.encode("utf-8")))

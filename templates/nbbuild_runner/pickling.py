@@ -6,8 +6,8 @@ import pickle
 import types
 
 from . import state
-from .cells import SHIPPED_FILES, _register_source, cell_filename
-from .values import _exact_json
+from .cells import SHIPPED_FILES, register_source, cell_filename
+from .values import exact_json
 
 
 def _names_used(node):
@@ -49,7 +49,7 @@ def _global_source(name):
     if isinstance(value, types.ModuleType):
         mod = value.__name__
         return ("import %s\n" % mod) if mod == name else ("import %s as %s\n" % (mod, name))
-    if _exact_json(value):
+    if exact_json(value):
         text = "%s = %r\n" % (name, value)
         return text if len(text) <= 10000 else None
     return None
@@ -89,7 +89,7 @@ def _main_object(qualname, definitions):
         filename = cell_filename(pseudo)
         padded = "\n" * (max(1, d.get("line") or 1) - 1) + d["source"]
         if filename not in linecache.cache:
-            _register_source(filename, padded)
+            register_source(filename, padded)
             SHIPPED_FILES[filename] = pseudo
         exec(compile(padded, filename, "exec", dont_inherit=True), ns)
         if d["name"] not in state.RUN.defs:

@@ -11,8 +11,8 @@ import types
 
 from . import state
 from .args import parse_args, parse_executor_input, typed_param
-from .atomicio import _write_text
-from .cells import _track_outputs, run_cells, run_script
+from .atomicio import write_text
+from .cells import track_outputs, run_cells, run_script
 from .display import display
 from .files import copy_files_in, copy_files_out
 from .metrics import metric_value, write_executor_output
@@ -90,7 +90,7 @@ def main(argv):
             init.update((n, load_variable(n, p)) for n, p in args.input)
             result = run_script(os.path.join(work, step.get("script") or ""), init)
             state.RUN.ns.update(result or {})
-            _track_outputs(output_names, step.get("script") or "script")
+            track_outputs(output_names, step.get("script") or "script")
         else:
             sys.argv = [step.get("notebook") or "notebook.ipynb"]
             collect_defs(cells)
@@ -128,10 +128,10 @@ def main(argv):
             artifacts[names["ui-confusion"]] = {"confusionMatrix": confusion}
         write_executor_output(executor_input, artifacts)
         if args.metrics:
-            _write_text(args.metrics, json.dumps(metrics, sort_keys=True))
-        _write_text(args.ui_markdown, "\n\n".join(markdown))
-        _write_text(args.ui_html, "\n".join(web))
-        _write_text(args.ui_confusion, json.dumps({"confusionMatrix": confusion} if confusion else {}, sort_keys=True))
+            write_text(args.metrics, json.dumps(metrics, sort_keys=True))
+        write_text(args.ui_markdown, "\n\n".join(markdown))
+        write_text(args.ui_html, "\n".join(web))
+        write_text(args.ui_confusion, json.dumps({"confusionMatrix": confusion} if confusion else {}, sort_keys=True))
         for k, v in sorted(metrics.items()):
             meta_rows.append(("metric " + k, repr(v)))
         for n, desc in state.RUN.saved:
@@ -157,7 +157,7 @@ def main(argv):
     sys.stdout, sys.stderr = state.RUN.real_stdout, state.RUN.real_stderr
     if args.report:
         try:
-            _write_text(args.report, render_report(meta_rows))
+            write_text(args.report, render_report(meta_rows))
         except Exception as e:
             sys.stderr.write("nbbuild: could not write the report: %s: %s\n" % (type(e).__name__, e))
     if state.RUN.failure:

@@ -7,10 +7,10 @@ import pickle
 import sys
 
 from . import state
-from .atomicio import _atomic_write
+from .atomicio import atomic_write
 from .pickling import _NotebookPickler, _NotebookUnpickler
 from .state import PICKLE_PROTOCOL, StepFailure
-from .values import _exact_json, _module, qualified_type
+from .values import exact_json, import_module_or_none, qualified_type
 
 
 def _is_ndarray(value):
@@ -31,7 +31,7 @@ def _pandas_kind(value):
 
 def _try_parquet(value, kind, path):
     """Writes parquet only when pyarrow is importable and the value reads back identically."""
-    if _module("pyarrow") is None:
+    if import_module_or_none("pyarrow") is None:
         return False
     pd = sys.modules["pandas"]
     try:
@@ -53,7 +53,7 @@ def _try_parquet(value, kind, path):
         if not ok:
             return False
         data = buf.getvalue()
-        _atomic_write(path, lambda f: f.write(data))
+        atomic_write(path, lambda f: f.write(data))
         return True
     except Exception:
         return False
@@ -67,7 +67,7 @@ def _pickle_dump(value, f):
     forces one."""
     choice = os.environ.get("NBBUILD_PICKLER", "auto")
     if choice in ("cloudpickle", "dill"):
-        mod = _module(choice)
+        mod = import_module_or_none(choice)
         if mod is None:
             raise ImportError("NBBUILD_PICKLER=%s but %s is not installed in this image" % (choice, choice))
         mod.dump(value, f, protocol=PICKLE_PROTOCOL)
@@ -79,7 +79,7 @@ def _pickle_dump(value, f):
         error = e
     if choice != "pickle":
         for name in ("cloudpickle", "dill"):
-            mod = _module(name)
+            mod = import_module_or_none(name)
             if mod is None:
                 continue
             f.seek(0)
@@ -96,14 +96,14 @@ def save_variable(name, value, path):
     """Saves one variable into its artifact directory; returns the format used."""
     os.makedirs(path, exist_ok=True)
     meta = {"name": name, "type": qualified_type(value), "step": state.RUN.name}
-    if _exact_json(value):
+    if exact_json(value):
         fmt, ext = "json", "json"
         text = json.dumps(value, ensure_ascii=True, allow_nan=False)
-        _atomic_write(os.path.join(path, "value.json"), lambda f: f.write(text.encode("ascii")))
+        atomic_write(os.path.join(path, "value.json"), lambda f: f.write(text.encode("ascii")))
     elif _is_ndarray(value):
         fmt, ext = "npy", "npy"
         np = sys.modules["numpy"]
-        _atomic_write(os.path.join(path, "value.npy"), lambda f: np.save(f, value, allow_pickle=False))
+        atomic_write(os.path.join(path, "value.npy"), lambda f: np.save(f, value, allow_pickle=False))
     elif _pandas_kind(value) and _try_parquet(value, _pandas_kind(value), os.path.join(path, "value.parquet")):
         fmt, ext = "parquet", "parquet"
         if _pandas_kind(value) == "Series":
@@ -111,12 +111,12 @@ def save_variable(name, value, path):
     else:
         ext = "pkl"
         used = []
-        _atomic_write(os.path.join(path, "value.pkl"), lambda f: used.append(_pickle_dump(value, f)))
+        atomic_write(os.path.join(path, "value.pkl"), lambda f: used.append(_pickle_dump(value, f)))
         fmt = used[0]
     meta["format"] = fmt
     meta["file"] = "value." + ext
     text = json.dumps(meta, sort_keys=True, indent=1)
-    _atomic_write(os.path.join(path, "nbbuild.json"), lambda f: f.write(text.encode("utf-8")))
+    atomic_write(os.path.join(path, "nbbuild.json"), lambda f: f.write(text.encode("utf-8")))
     return fmt
 
 
@@ -136,13 +136,13 @@ def load_variable(name, path):
             with open(vpath, encoding="utf-8") as f:
                 return json.load(f)
         if fmt == "npy":
-            np = _module("numpy")
+            np = import_module_or_none("numpy")
             if np is None:
                 raise ImportError("numpy is not installed in this image")
             return np.load(vpath, allow_pickle=False)
         if fmt == "parquet":
-            pd = _module("pandas")
-            if pd is None or _module("pyarrow") is None:
+            pd = import_module_or_none("pandas")
+            if pd is None or import_module_or_none("pyarrow") is None:
                 raise ImportError("pandas and pyarrow are needed to read parquet")
             frame = pd.read_parquet(vpath)
             if "__nbbuild_series__" in frame.columns and len(frame.columns) == 1:
@@ -153,11 +153,11 @@ def load_variable(name, path):
         if fmt in ("pickle", "cloudpickle", "dill"):
             with open(vpath, "rb") as f:
                 if fmt == "dill":
-                    dill = _module("dill")
+                    dill = import_module_or_none("dill")
                     if dill is None:
                         raise ImportError("dill is needed to load this value but is not installed in this image")
                     return dill.load(f)
-                if fmt == "cloudpickle" and _module("cloudpickle") is None:
+                if fmt == "cloudpickle" and import_module_or_none("cloudpickle") is None:
                     raise ImportError("cloudpickle is needed to load this value but is not installed in this image")
                 return _NotebookUnpickler(f).load()
         raise ValueError("unknown format %r in %s" % (fmt, meta_path))

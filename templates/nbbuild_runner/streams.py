@@ -103,7 +103,7 @@ class _Tee:
         return getattr(self._stream, name)
 
 
-def _say(msg):
+def say(msg):
     """A runner message on stderr (not recorded in the report's cells)."""
     sync_stdout()
     stream = state.RUN.real_stderr if state.RUN is not None else sys.stderr

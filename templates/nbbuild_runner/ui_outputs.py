@@ -7,7 +7,7 @@ import os
 from . import state
 from .metrics import metric_value
 from .state import StepFailure
-from .streams import _say
+from .streams import say
 
 
 def read_ui_files(work):
@@ -59,11 +59,11 @@ def _ui_outputs(data, work):
             web.append(source)
         elif kind == "confusion_matrix":
             if confusion is not None:
-                _say("step %s: only the first confusion_matrix of mlpipeline-ui-metadata.json is kept" % state.RUN.name)
+                say("step %s: only the first confusion_matrix of mlpipeline-ui-metadata.json is kept" % state.RUN.name)
                 continue
             confusion = confusion_matrix(out, source)
         else:
-            _say("step %s: mlpipeline-ui-metadata.json output type %r is not converted" % (state.RUN.name, kind))
+            say("step %s: mlpipeline-ui-metadata.json output type %r is not converted" % (state.RUN.name, kind))
     return markdown, web, confusion
 
 
@@ -77,7 +77,7 @@ def _ui_source(out, work):
     if candidate.startswith(os.path.realpath(work) + os.sep) and os.path.isfile(candidate):
         with open(candidate, encoding="utf-8") as f:
             return f.read()
-    _say("step %s: ui-metadata source %r is not inline and not a file in the working dir; skipped" % (state.RUN.name, source))
+    say("step %s: ui-metadata source %r is not inline and not a file in the working dir; skipped" % (state.RUN.name, source))
     return None
 
 

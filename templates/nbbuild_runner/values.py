@@ -11,7 +11,7 @@ def qualified_type(value):
     return qn if mod == "builtins" else "%s.%s" % (mod, qn)
 
 
-def _exact_json(value, depth=0):
+def exact_json(value, depth=0):
     if depth > 100:
         return False
     t = type(value)
@@ -20,13 +20,13 @@ def _exact_json(value, depth=0):
     if t is float:
         return math.isfinite(value)
     if t is list:
-        return all(_exact_json(v, depth + 1) for v in value)
+        return all(exact_json(v, depth + 1) for v in value)
     if t is dict:
-        return all(type(k) is str and _exact_json(v, depth + 1) for k, v in value.items())
+        return all(type(k) is str and exact_json(v, depth + 1) for k, v in value.items())
     return False
 
 
-def _module(name):
+def import_module_or_none(name):
     m = sys.modules.get(name)
     if m is not None:
         return m

@@ -6,10 +6,10 @@ import sys
 import tempfile
 
 from .state import INLINE_BACKEND
-from .streams import _say
+from .streams import say
 
 
-def _copy_tree(src, dst, link_larger_than=None):
+def copy_tree(src, dst, link_larger_than=None):
     """Copies src into dst (merging), making every copy writable by the current user. Files larger
     than `link_larger_than` bytes are symlinked instead (read-only data need not fill /tmp)."""
     for dirpath, dirnames, filenames in os.walk(src):
@@ -37,7 +37,7 @@ def _copy_tree(src, dst, link_larger_than=None):
                 shutil.copyfile(s, t)
                 os.chmod(t, (st.st_mode & 0o777) | 0o600)
             except PermissionError as e:
-                _say("cannot read %s (%s); it is not in the working directory" % (s, e.strerror))
+                say("cannot read %s (%s); it is not in the working directory" % (s, e.strerror))
 
 
 def _copy_link(s, t):
@@ -49,7 +49,7 @@ def _copy_link(s, t):
     os.symlink(os.readlink(s), t)
 
 
-def _link_limit():
+def link_limit():
     """Files above this size are linked, not copied, into the working dir (NBBUILD_LINK_LARGER_THAN)."""
     limit = os.environ.get("NBBUILD_LINK_LARGER_THAN", str(64 << 20))
     return int(limit) if limit.isdigit() else None
@@ -68,7 +68,7 @@ def setup_workdir(app_src):
     work = os.path.join(root, "work")
     os.makedirs(work)
     if app_src and os.path.isdir(app_src):
-        _copy_tree(app_src, work, _link_limit())
+        copy_tree(app_src, work, link_limit())
     home = os.environ.get("HOME", "")
     same_as_src = bool(home) and app_src and os.path.realpath(home) == os.path.realpath(app_src)
     if not _writable_dir(home) or same_as_src:

@@ -3,7 +3,7 @@ import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import type { Plan } from "../../../src/plan/types.js";
-import { readProvenance } from "../../../src/render/provenance.js";
+import { readProvenance } from "../../../src/images/provenance.js";
 import { cleanTemps, tempDir } from "../../support/temp.js";
 
 afterAll(cleanTemps);

@@ -3,7 +3,7 @@ import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { CONTEXT_MANIFEST, writeStepContext, type StepContextManifest } from "../../../src/images/step-context.js";
 import { renderStep } from "../../../src/render/render-step.js";
-import { readProvenance } from "../../../src/render/provenance.js";
+import { readProvenance } from "../../../src/images/provenance.js";
 import { cleanTemps, tempDir } from "../../support/temp.js";
 import { handWinePlan } from "./wine-plan.js";
 

@@ -3,19 +3,9 @@ import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import type { Plan } from "../plan/types.js";
-import { stripCredentials } from "./pip.js";
+import type { Provenance } from "../render/types.js";
+import { stripCredentials } from "../render/pip.js";
 
-/** Where the images come from: written into OCI labels, never part of a content hash. */
-export interface Provenance {
-  /** Repository URL without credentials, or the notebook path when not in git. */
-  source: string;
-  /** Git commit of the checkout, "" outside git. */
-  revision: string;
-  /** RFC 3339 time: SOURCE_DATE_EPOCH, else the notebook's last commit time, else the Unix epoch. */
-  created: string;
-  /** sha256 of the notebook (or .pipeline) file. */
-  notebookDigest: string;
-}
 
 function git(cwd: string, args: string[]): string {
   try {
@@ -25,7 +15,10 @@ function git(cwd: string, args: string[]): string {
   }
 }
 
-/** Reads the provenance of a plan from git and the environment (reproducible: no wall clock). */
+/**
+ * Reads the provenance of a plan from git and the environment (reproducible: no wall clock).
+ * It lives with the build stage, not the renderer: the renderer is pure and takes the result as input.
+ */
 export function readProvenance(plan: Plan, env: NodeJS.ProcessEnv = process.env): Provenance {
   const file = path.join(plan.root, plan.source.file);
   let notebookDigest = "";
