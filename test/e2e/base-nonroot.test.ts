@@ -19,7 +19,7 @@ describe("debootstrap base", () => {
     writeFileSync(path.join(dir, "Containerfile"), [
       `FROM ${BASE}`,
       "USER 1001",
-      "RUN id -u && stat -c %a / && python3 -c 'print(\"nonroot-ok\")'",
+      "RUN id -u && python3 -c 'print(\"nonroot-ok\")'",
       "USER 123457:0",
       "RUN id -u",
       "",
@@ -32,11 +32,13 @@ describe("debootstrap base", () => {
       const out = String(r.all);
       expect(r.exitCode, out).toBe(0);
       expect(out).toMatch(/^1001$/m);
-      expect(out).toMatch(/^755$/m);
       expect(out).toContain("nonroot-ok");
       expect(out).toMatch(/^123457$/m);
     } finally {
       await execa("buildah", ["rmi", "-f", tag], { reject: false });
     }
+    // The mode of `/` as the image has it (a RUN under buildah's overlay chroot shows the mount's).
+    const root = await execa("docker", ["run", "--rm", "--network", "none", "--user", "1001:0", BASE, "stat", "-c", "%a", "/"], { reject: false, timeout: 120_000 });
+    expect(root.stdout.trim(), root.stderr).toBe("755");
   });
 });

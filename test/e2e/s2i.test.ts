@@ -61,7 +61,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await execa("docker", ["rmi", "-f", ...made], { reject: false });
-  if (madeBuildah.length) await execa("buildah", ["--storage-driver", "vfs", "rmi", "-f", ...madeBuildah], { reject: false });
+  if (madeBuildah.length) await execa("buildah", ["rmi", "-f", ...madeBuildah], { reject: false });
   cleanTemps();
 });
 
@@ -175,7 +175,7 @@ describe("OpenShift 4's path: the as-dockerfile Containerfile built with buildah
       await buildah.build(ctx, tag, { network: "none" });
       madeBuildah.push(tag);
       // Into the docker daemon, to run it as OpenShift would (random UID, read-only, no network).
-      sh("buildah", ["--storage-driver", "vfs", "push", tag, `docker-daemon:${tag}`], 600_000);
+      sh("buildah", ["push", tag, `docker-daemon:${tag}`], 600_000);
       made.push(tag);
       expect(appRootTree(tag), `files under /opt/app-root of step ${step.name}`).toEqual(appRootTree(s2iRecord.steps[step.name]!.image));
       const info = (await docker.inspect(tag))!;
