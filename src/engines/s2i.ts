@@ -7,7 +7,7 @@
  *   2. the container is committed with the build environment, `CMD <scripts>/run` and labels.
  * Plain Containerfile builds, inspection and pulls go to the wrapped docker builder.
  */
-import { lstatSync, readFileSync, readdirSync, readlinkSync } from "node:fs";
+import { existsSync, lstatSync, readFileSync, readdirSync, readlinkSync, statSync } from "node:fs";
 import path from "node:path";
 import { randomBytes } from "node:crypto";
 import { execa } from "execa";
@@ -91,7 +91,12 @@ async function injectionTar(req: SourceBuildRequest, artifacts?: Buffer): Promis
     const parts = e.name.split("/");
     for (let i = 1; i < parts.length; i++) dirs.add(parts.slice(0, i).join("/"));
   }
-  for (const d of [...dirs].sort()) p.entry({ name: `${d}/`, type: "directory", mode: 0o775 });
+  // Folders keep their own modes, as `s2i build DIR` copies them: the folder image hashes them.
+  const dirMode = (d: string) => {
+    const inSource = d === "src" ? req.source : d.startsWith("src/") ? path.join(req.source, d.slice(4)) : undefined;
+    return inSource && existsSync(inSource) ? statSync(inSource).mode & 0o777 : 0o775;
+  };
+  for (const d of [...dirs].sort()) p.entry({ name: `${d}/`, type: "directory", mode: dirMode(d) });
   for (const e of entries) {
     if (e.linkname !== undefined) p.entry({ name: e.name, type: "symlink", linkname: e.linkname, mode: e.mode });
     else p.entry({ name: e.name, mode: e.mode, size: e.data.length }, e.data);

@@ -128,7 +128,7 @@ export async function buildImagesS2I(plan: Plan, opts: BuildS2IOptions): Promise
           from: s2iDepsTag(r.deps.hash),
           source: plan.root,
           // NBBUILD_DEPS_ONLY=0: the dependency image's environment carries =1.
-          env: { ...common, NBBUILD_STEP: r.step, NBBUILD_DEPS_ONLY: "0", NBBUILD_EXPECT_CONTENT_HASH: r.contentHash },
+          env: { ...common, NBBUILD_STEP: r.step, NBBUILD_DEPS_ONLY: "0" },
           secretFiles,
           tag,
           labels: r.labels,

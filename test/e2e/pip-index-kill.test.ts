@@ -138,7 +138,8 @@ describe("private index: the password never enters the engine (docker, real CLI)
       const built = await image(nb, ["--json"]);
       expect(built.exitCode, built.stderr).toBe(0);
       expect(built.stdout + built.stderr).not.toContain(tail);
-      const recordFile = path.join(dir, ".nbbuild", "pip-full.build.json");
+      // Records are keyed by notebook file and pipeline name: <file>.<name>.build.json.
+      const recordFile = path.join(dir, ".nbbuild", `${path.basename(nb)}.pip-full.build.json`);
       const dependencyHash = (JSON.parse(readFileSync(recordFile, "utf8")) as { steps: { probe: { dependencyHash: string } } }).steps.probe.dependencyHash;
       for (const args of [["pipeline", nb, "--build", "--engine", "docker", "--base", BASE, "-o", path.join(dir, "out.yaml")], ["run", nb, "--build", "--base", BASE]]) {
         rmSync(recordFile);

@@ -43,7 +43,7 @@ describe("nbbuild run on notebooks and .pipeline files", () => {
     expect(lines.some((l) => l.startsWith("report|report: rows 39"))).toBe(true);
     expect(lines.some((l) => l.startsWith("load-data|"))).toBe(false);
     expect((await fs.readdir(r.workdir)).filter((n) => !n.startsWith(".")).sort()).toEqual(
-      ["build_features", "load_data", "report", "run.json", "summary_stats"],
+      ["build_features", "load_data", "report", "report.html", "run.json", "summary_stats"],
     );
     expect(r.metrics.rows).toBe(39);
     // --from takes the step name, and still the KFP task key.
