@@ -7,8 +7,11 @@ export default defineConfig({
     globalSetup: ["test/support/global-setup.ts"],
     testTimeout: 600_000,
     hookTimeout: 900_000,
-    // Two cores: e2e files build images; keep at most two files in flight.
-    maxWorkers: 2,
+    // One file at a time: e2e files share the docker daemon, the tests' containers store and the
+    // registry, and a file's clean-up (rmi, podman rmi -a in its own store) must never race
+    // another file's build. Two cores leave little to gain from running files side by side.
+    fileParallelism: false,
+    maxWorkers: 1,
     minWorkers: 1,
   },
 });
