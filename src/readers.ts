@@ -2,7 +2,6 @@
  * The input formats nbbuild reads, each a folder that turns a file into the one Plan. The first
  * reader whose `matches` accepts the file plans it; a new format is one folder and one line here.
  */
-import { planElyraPipeline } from "./elyra/plan-pipeline.js";
 import { planNotebook } from "./notebook/compile.js";
 import type { Plan, PlanOptions } from "./plan/types.js";
 
@@ -12,7 +11,8 @@ export interface Reader {
 }
 
 const READERS: Reader[] = [
-  { matches: (file) => file.endsWith(".pipeline"), plan: planElyraPipeline },
+  // Loaded when used: planning a notebook does not load the Elyra reader.
+  { matches: (file) => file.endsWith(".pipeline"), plan: async (file, options) => (await import("./elyra/plan-pipeline.js")).planElyraPipeline(file, options) },
   // Last: anything else is read as a notebook, whose reader says what it cannot read.
   { matches: () => true, plan: planNotebook },
 ];

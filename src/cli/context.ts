@@ -1,8 +1,5 @@
 import type { Command } from "commander";
-import { describeContext, writeStepContext } from "../images/step-context.js";
-import { makeBuilder } from "../engines/factory.js";
 import { formatLocation } from "../errors.js";
-import { loadPlan } from "../readers.js";
 import { addBuildInputOptions, buildInputsOf, type BuildInputFlags } from "./build-inputs.js";
 
 /** Registers `nbbuild context`: writes one step's build contexts (as the engines receive them) into a folder. */
@@ -19,6 +16,9 @@ export function register(program: Command): void {
     }) => {
       const say = (line: string) => process.stderr.write(`${line}\n`);
       // --base goes to the render, not into the plan (as in `nbbuild image`).
+      const [{ loadPlan }, { makeBuilder }, { describeContext, writeStepContext }] = await Promise.all([
+        import("../readers.js"), import("../engines/factory.js"), import("../images/step-context.js"),
+      ]);
       const plan = await loadPlan(file);
       const engine = o.engine === "none" ? undefined : await makeBuilder(o.engine, say);
       try {

@@ -1,7 +1,4 @@
 import type { Command } from "commander";
-import { renderGraph, toMermaid } from "../plan/graph.js";
-import { loadPlan } from "../readers.js";
-import { writeOwnOutput } from "../io/own-outputs.js";
 
 /** Registers `nbbuild graph`: draws the step DAG as Mermaid, SVG or HTML. */
 export function register(program: Command): void {
@@ -11,6 +8,9 @@ export function register(program: Command): void {
     .argument("<file>", "notebook (.ipynb) or Elyra pipeline (.pipeline)")
     .option("-o, --output <file>", "dag.mmd | dag.svg | dag.html (default: Mermaid on stdout)")
     .action(async (file: string, opts: { output?: string }) => {
+      const [{ loadPlan }, { renderGraph, toMermaid }, { writeOwnOutput }] = await Promise.all([
+        import("../readers.js"), import("../plan/graph.js"), import("../io/own-outputs.js"),
+      ]);
       const plan = await loadPlan(file);
       if (!opts.output) {
         process.stdout.write(toMermaid(plan));

@@ -1,12 +1,6 @@
 import type { Command } from "commander";
-import { buildImages } from "../images/build-images.js";
-import { formatRecord, makeProgress } from "../images/progress.js";
-import { makeBuilder, outputPublisher } from "../engines/factory.js";
 import { NbbuildError, formatLocation } from "../errors.js";
-import { S2IEngine } from "../engines/s2i.js";
 import type { Plan } from "../plan/types.js";
-import { buildImagesS2I } from "../s2i/build-s2i.js";
-import { loadPlan } from "../readers.js";
 import { addBuildInputOptions, buildInputsOf, pipOptionsOf, type BuildInputFlags } from "./build-inputs.js";
 
 /** Registers `nbbuild image`: builds one non-root image per step and writes the build record. */
@@ -28,6 +22,9 @@ export function register(program: Command): void {
     }) => {
       const say = (line: string) => { if (!o.quiet) process.stderr.write(`${line}\n`); };
       // --base goes to the build, not into the plan, so the plan hash matches `nbbuild pipeline`/`run`.
+      const [{ loadPlan }, { makeBuilder, outputPublisher }, { buildImages }, { formatRecord, makeProgress }] = await Promise.all([
+        import("../readers.js"), import("../engines/factory.js"), import("../images/build-images.js"), import("../images/progress.js"),
+      ]);
       const plan = await loadPlan(file);
       if (o.engine === "s2i") return buildWithS2I(plan, o, say);
       const engine = await makeBuilder(o.engine, say, { insecure: o.insecure });
@@ -58,6 +55,9 @@ async function buildWithS2I(plan: Plan, o: BuildInputFlags & { builder?: string;
   if (!o.builder) throw NbbuildError.at({ file: "--engine s2i" }, "--engine s2i needs --builder IMAGE", "build one with `nbbuild openshift builder-image --base IMAGE` and pass its tag");
   if (o.base) throw NbbuildError.at({ file: "--base" }, "--base does not apply to --engine s2i: the builder image is the base", "leave --base out, or build the builder on that base");
   if (o.push) throw NbbuildError.at({ file: "--push" }, "--push is not supported with --engine s2i", "push the recorded images with docker push, or build with --engine docker --push");
+  const [{ S2IEngine }, { makeBuilder }, { buildImagesS2I }, { formatRecord, makeProgress }] = await Promise.all([
+    import("../engines/s2i.js"), import("../engines/factory.js"), import("../s2i/build-s2i.js"), import("../images/progress.js"),
+  ]);
   const engine = new S2IEngine(await makeBuilder("docker", say));
   const progress = o.quiet ? undefined : makeProgress(process.stderr, { verbose: o.verbose });
   try {

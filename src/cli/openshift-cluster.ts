@@ -1,9 +1,7 @@
 import { Option, type Command } from "commander";
 import { NbbuildError } from "../errors.js";
-import { applyToCluster } from "../openshift/apply.js";
-import { buildOnCluster } from "../openshift/builds.js";
-import { DEFAULT_BUILDER, writeManifests, type ClusterObjectOptions } from "../openshift/objects.js";
-import { INTERNAL_REGISTRY, writeClusterPipeline } from "../openshift/pipeline-from-imagestreams.js";
+import { DEFAULT_BUILDER, INTERNAL_REGISTRY } from "../openshift/defaults.js";
+import type { ClusterObjectOptions } from "../openshift/objects.js";
 import { DEFAULT_TOKEN_ENV } from "../pipeline/upload.js";
 import { collect } from "./build-inputs.js";
 
@@ -53,6 +51,7 @@ export function registerClusterCommands(group: Command): void {
     .option("-o, --output <file>", "write the YAML here (mode 0600: it holds the webhook secret) instead of stdout")
     .option("--show-secret", "include the webhook Secret when writing to stdout")
     .action(async (file: string, o: ObjectFlags & { output?: string; showSecret?: boolean }) => {
+      const { writeManifests } = await import("../openshift/objects.js");
       const r = await writeManifests(file, { ...objectOptions(o), output: o.output, showSecret: o.showSecret });
       if (r.text !== undefined) process.stdout.write(r.text);
       if (r.path) say(`wrote ${r.path} (${r.objects} objects; it holds the webhook secret: do not commit it)`);
@@ -63,6 +62,7 @@ export function registerClusterCommands(group: Command): void {
     .description("create or update those objects on the cluster (idempotent) and print the webhook URLs for GitHub/GitLab")))
     .option("--show-secret", "print the webhook URLs with the secret (else a placeholder and how to read it)")
     .action(async (file: string, o: ObjectFlags & { kubeconfig?: string; showSecret?: boolean }) => {
+      const { applyToCluster } = await import("../openshift/apply.js");
       const r = await applyToCluster(file, {
         ...objectOptions(o), kubeconfig: o.kubeconfig,
         onApplied: (a) => say(`${a.action} ${a.kind} ${a.name}`),
@@ -92,6 +92,7 @@ export function registerClusterCommands(group: Command): void {
     .action(async (file: string, o: { kubeconfig?: string; namespace?: string; follow?: boolean; triggered?: boolean; step?: string[]; timeout: string; pollInterval: string }) => {
       const poll = Number(o.pollInterval);
       if (!(poll > 0 && poll <= 600)) throw NbbuildError.at({ file: "--poll-interval" }, `"${o.pollInterval}" is not a number of seconds between 0 and 600`);
+      const { buildOnCluster } = await import("../openshift/builds.js");
       const outcomes = await buildOnCluster(file, {
         kubeconfig: o.kubeconfig, namespace: o.namespace, follow: o.follow, triggered: o.triggered, steps: o.step, timeoutMs: duration(o.timeout), pollMs: poll * 1000,
         onStatus: say,
@@ -118,6 +119,7 @@ export function registerClusterCommands(group: Command): void {
       upload?: boolean; host?: string; version?: string; tokenEnv?: string; kfpNamespace?: string;
     }) => {
       if (o.upload && !o.host) throw NbbuildError.at({ file: "--upload" }, "--upload needs --host", "pass --host https://ds-pipeline-<name>-<project>.apps.<cluster>");
+      const { writeClusterPipeline } = await import("../openshift/pipeline-from-imagestreams.js");
       const r = await writeClusterPipeline(file, {
         kubeconfig: o.kubeconfig, namespace: o.namespace, output: o.output, format: "kfp", name: o.name, description: o.description,
         kfpVersion: o.kfpVersion, registry: o.registry, onWarning: (w) => say(`warning: ${w}`),

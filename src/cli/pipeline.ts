@@ -1,5 +1,5 @@
 import { Option, type Command } from "commander";
-import { writePipelineFile, type PipelineFormat } from "../pipeline/write.js";
+import type { PipelineFormat } from "../pipeline/write.js";
 import { addBuildInputOptions, buildInputsOf, collect, type BuildInputFlags } from "./build-inputs.js";
 
 
@@ -22,6 +22,7 @@ export function register(program: Command): void {
       output?: string; format: PipelineFormat; name?: string; description?: string; imagePullSecret?: string[];
       kfpVersion: string; build?: boolean; engine: string; push?: string;
     }) => {
+      const { writePipelineFile } = await import("../pipeline/write.js");
       const result = await writePipelineFile(file, {
         format: o.format,
         output: o.output,

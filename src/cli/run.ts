@@ -1,6 +1,4 @@
 import { InvalidArgumentError, Option, type Command } from "commander";
-import { formatEvent, formatSummary, toRunJson } from "../run/report.js";
-import { runPipeline } from "../run/run.js";
 import { addBuildInputOptions, buildInputsOf, collect, type BuildInputFlags } from "./build-inputs.js";
 import { RUNNER_NAMES } from "../engines/factory.js";
 
@@ -27,6 +25,7 @@ export function register(program: Command): void {
     .option("--json", "print a JSON result instead of the table")
     .action(async (file: string, o: BuildInputFlags & { param: string[]; engine: string; workdir?: string; parallel?: number; from?: string; timeout: number; build?: boolean; json?: boolean }) => {
       const out = o.json ? process.stderr : process.stdout;
+      const [{ runPipeline }, { formatEvent, formatSummary, toRunJson }] = await Promise.all([import("../run/run.js"), import("../run/report.js")]);
       const result = await runPipeline(file, {
         params: o.param,
         engine: o.engine,

@@ -14,8 +14,8 @@ import { writeFileAtomic } from "../io/atomic.js";
 import { dumpYaml } from "../pipeline/yaml.js";
 import { buildManifests, parseBuilder, type KubeObject, type Manifests } from "./manifests.js";
 
-/** Builder used when --builder is not given: the ImageStreamTag `nbbuild openshift builder-image` docs push to. */
-export const DEFAULT_BUILDER = "nbbuild-builder:latest";
+import { DEFAULT_BUILDER } from "./defaults.js";
+
 
 /** Flags shared by `manifests` and `apply`. */
 export interface ClusterObjectOptions {

@@ -17,8 +17,8 @@ import { defaultOutput, renderPipeline, type PipelineRenderOptions } from "../pi
 import { Cluster, explainApiError, KubeApiError, type ConnectOptions } from "./kube.js";
 import { planNames } from "./names.js";
 
-/** The cluster's internal registry, which pipeline pods pull from. */
-export const INTERNAL_REGISTRY = "image-registry.openshift-image-registry.svc:5000";
+import { INTERNAL_REGISTRY } from "./defaults.js";
+
 /** Label OpenShift sets on every image a build pushes: the commit it was built from. */
 const COMMIT_LABEL = "io.openshift.build.commit.id";
 
