@@ -1,7 +1,5 @@
 import type { Command } from "commander";
-import { makeBuilder } from "../engines/factory.js";
-import { assemble } from "../s2i/assemble.js";
-import { buildBuilderImage, defaultBuilderTag } from "../s2i/builder-image.js";
+import { defaultBuilderTag } from "../openshift/defaults.js";
 
 /** Registers `openshift builder-image` and `openshift assemble` (the latter runs inside the builder). */
 export function registerBuilderCommands(group: Command): void {
@@ -12,6 +10,7 @@ export function registerBuilderCommands(group: Command): void {
     .option("--engine <name>", "auto | docker | buildah | podman", "auto")
     .action(async (o: { base: string; tag: string; engine: string }) => {
       const say = (line: string) => process.stderr.write(`${line}\n`);
+      const [{ makeBuilder }, { buildBuilderImage }] = await Promise.all([import("../engines/factory.js"), import("../s2i/builder-image.js")]);
       const engine = await makeBuilder(o.engine, say);
       try {
         const r = await buildBuilderImage(engine, o.base, o.tag);
@@ -24,6 +23,7 @@ export function registerBuilderCommands(group: Command): void {
   group.command("assemble", { hidden: true })
     .description("S2I assemble inside the builder image (run by /usr/libexec/s2i/assemble)")
     .action(async () => {
+      const { assemble } = await import("../s2i/assemble.js");
       await assemble(process.env, (line) => process.stdout.write(`${line}\n`));
     });
 }

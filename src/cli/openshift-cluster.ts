@@ -2,7 +2,7 @@ import { Option, type Command } from "commander";
 import { NbbuildError } from "../errors.js";
 import { DEFAULT_BUILDER, INTERNAL_REGISTRY } from "../openshift/defaults.js";
 import type { ClusterObjectOptions } from "../openshift/objects.js";
-import { DEFAULT_TOKEN_ENV } from "../pipeline/upload.js";
+import { DEFAULT_TOKEN_ENV } from "../pipeline/token-env.js";
 import { collect } from "./build-inputs.js";
 
 /** Flags that decide the cluster objects (shared by `manifests` and `apply`). */

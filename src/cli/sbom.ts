@@ -1,5 +1,4 @@
 import type { Command } from "commander";
-import { ATTACHMENT_TYPES, readAttachment } from "../registry/attachments.js";
 
 /** Registers `nbbuild sbom`: prints the SBOM (or provenance) attached to a pushed image. */
 export function register(program: Command): void {
@@ -10,6 +9,7 @@ export function register(program: Command): void {
     .option("--provenance", "print the SLSA provenance statement instead")
     .option("--insecure", "plain http for a non-loopback registry")
     .action(async (image: string, o: { provenance?: boolean; insecure?: boolean }) => {
+      const { ATTACHMENT_TYPES, readAttachment } = await import("../registry/attachments.js");
       const doc = await readAttachment(image, o.provenance ? ATTACHMENT_TYPES.provenance : ATTACHMENT_TYPES.sbom, { insecure: o.insecure });
       process.stdout.write(JSON.stringify(JSON.parse(doc.toString("utf8")), null, 2) + "\n");
     });

@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import type { Command } from "commander";
 import { NbbuildError } from "../errors.js";
-import { DEFAULT_TOKEN_ENV, uploadPipeline } from "../pipeline/upload.js";
+import { DEFAULT_TOKEN_ENV } from "../pipeline/token-env.js";
 import { collect } from "./build-inputs.js";
 
 
@@ -33,6 +33,7 @@ export function register(program: Command): void {
       } catch {
         throw NbbuildError.at({ file }, "cannot read the pipeline file", "write it first with `nbbuild pipeline NOTEBOOK -o FILE`");
       }
+      const { uploadPipeline } = await import("../pipeline/upload.js");
       const r = await uploadPipeline(file, text, {
         host: o.host, name: o.name, version: o.version ?? o.pipelineVersion, description: o.description, namespace: o.namespace,
         tokenEnv: o.tokenEnv, tokenEnvExplicit: o.tokenEnv !== undefined, run: o.run, params: o.param ?? [],

@@ -8,11 +8,10 @@ import { createHash } from "node:crypto";
 import path from "node:path";
 import { NbbuildError } from "../errors.js";
 import type { ParamType } from "../plan/types.js";
+import { DEFAULT_TOKEN_ENV } from "./token-env.js";
 import { validateKfpText } from "./validate-kfp.js";
 import { parseYamlDocuments } from "./yaml.js";
 
-/** Environment variable read for the bearer token unless --token-env names another. */
-export const DEFAULT_TOKEN_ENV = "KF_PIPELINES_TOKEN";
 
 /** Where and how to upload (flags of `nbbuild upload`). */
 export interface UploadOptions {

@@ -9,11 +9,11 @@ import path from "node:path";
 import type { Builder, ContextFile, ImageInfo } from "../engines/engine.js";
 import { NbbuildError } from "../errors.js";
 import { resolveBase } from "../images/build-images.js";
+import { defaultBuilderTag } from "../openshift/defaults.js";
 import { PACKAGE_ROOT, VERSION } from "../version.js";
 import type { BuilderBase } from "./builder-base.js";
 
 /** Default tag of the builder image. */
-export const defaultBuilderTag = () => `nbbuild-builder:${VERSION}`;
 
 /** Every regular file under `dir` (relative POSIX paths), in sorted order. */
 function filesUnder(dir: string, prefix = ""): string[] {
