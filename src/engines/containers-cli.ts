@@ -172,6 +172,11 @@ export abstract class ContainersCliEngine implements Engine {
     }
   }
 
+  async exportArchive(tag: string, file: string): Promise<void> {
+    const r = await this.run(["push", "--quiet", tag, `docker-archive:${file}`]);
+    if (r.exitCode !== 0) throw new Error(`${this.name} could not export ${tag}:\n${r.all}`);
+  }
+
   async close(): Promise<void> {
     /* nothing kept open */
   }

@@ -1,4 +1,6 @@
+import { createWriteStream } from "node:fs";
 import { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
 import Dockerode from "dockerode";
 import { NbbuildError } from "../errors.js";
 import { splitTag } from "../registry/reference.js";
@@ -136,6 +138,11 @@ export class DockerEngine implements Engine {
       await this.client.getImage(`${repo}:${remoteTag}`).remove({ noprune: true }).catch(() => undefined);
       throw err;
     }
+  }
+
+  async exportArchive(tag: string, file: string): Promise<void> {
+    const stream = (await this.client.getImage(tag).get()) as unknown as NodeJS.ReadableStream;
+    await pipeline(stream, createWriteStream(file));
   }
 
   async close(): Promise<void> {

@@ -5,6 +5,7 @@
  * Each implementation lives in its own file; factory.ts is the only place that picks and wires one.
  */
 import type { ImageDescription } from "../render/image-description.js";
+import type { PipOptions } from "../render/pip.js";
 import type { StepAttestation } from "./oci/attestations.js";
 
 /** One file of a build context: a POSIX path relative to the context root, its bytes and mode. */
@@ -49,6 +50,11 @@ export interface BuildOptions {
   network?: "host" | "none" | "default";
   /** Receives build output lines (already stripped of build-arg values). */
   onLog?: (line: string) => void;
+  /**
+   * Index settings for a builder that fetches packages itself on this machine (oci); may carry
+   * credentials, which reach only the host's pip (never a layer, label or history entry).
+   */
+  pip?: PipOptions;
 }
 
 /** Builder names --engine accepts (besides "auto"). */
@@ -79,7 +85,10 @@ export interface Publisher {
 }
 
 /** The daemon and CLI engines: a builder whose store can push to a registry itself. */
-export interface Engine extends Builder, Publisher {}
+export interface Engine extends Builder, Publisher {
+  /** Writes local image `tag` to `file` as a docker-archive tarball (what `docker save` writes). */
+  exportArchive(tag: string, file: string): Promise<void>;
+}
 
 /** Engines --engine accepts. */
 export type EngineName = BuilderName | "auto";

@@ -56,6 +56,17 @@ export async function makeBuilder(name: EngineName | string = "auto", say: (msg:
   }
 }
 
+/**
+ * The engine that builds a dependency image the oci engine cannot install without one (some
+ * requirement has no wheel): docker when its daemon answers, else buildah, else podman;
+ * undefined when none does. `say` is told which.
+ */
+export async function makeInstallEngine(say: (msg: string) => void = () => {}): Promise<Engine | undefined> {
+  if (await dockerAnswers()) return storeEngine("docker", say);
+  for (const tool of ["buildah", "podman"] as const) if (await toolRuns(tool)) return storeEngine(tool, say);
+  return undefined;
+}
+
 /** The publisher for `--push REGISTRY/PREFIX`: a store engine pushes from its own store, oci through its registry client. */
 export async function registryPublisher(builder: Builder): Promise<Publisher> {
   if (builder.name === "oci") return (builder as import("./oci/builder.js").OciBuilder).registryPublisher();

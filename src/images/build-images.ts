@@ -1,5 +1,7 @@
 import type { BuildContextFiles, Builder, ImageInfo, Publisher } from "../engines/engine.js";
 import { registryPublisher } from "../engines/factory.js";
+import type { OciBuilder } from "../engines/oci/builder.js";
+import { NeedsEngine } from "../engines/oci/needs-engine.js";
 import { NbbuildError, type Problem } from "../errors.js";
 import type { BuildInputs } from "./build-inputs.js";
 import type { Diagnostic, Plan, Step } from "../plan/types.js";
@@ -131,14 +133,17 @@ export async function buildImages(plan: Plan, opts: BuildImagesOptions): Promise
   /** A runner to ask a base image for its Python (none: wheels are fetched for this machine's). */
   const probeRunner = () => (runner ??= probeRunnerFor(engine));
   /**
-   * How one shared image is built. A dependency image whose pip settings carry credentials gets
-   * the wheels fetched on this machine and installs offline: no credential enters the engine.
+   * How one shared image is built by `by`. The oci engine fetches wheels on this machine itself
+   * (credentials stay in its pip's environment). For the others, a dependency image whose pip
+   * settings carry credentials gets the wheels fetched on this machine and installs offline: no
+   * credential enters the engine.
    */
-  const prepare = async (kind: "deps" | "src", c: BuildContextFiles & { tag: string }, onLog: (line: string) => void) => {
+  const prepare = async (kind: "deps" | "src", c: BuildContextFiles & { tag: string }, onLog: (line: string) => void, by: Builder = engine) => {
     if (kind === "src") return { context: c, buildArgs: {}, network: "none" as const };
     const deps = c as DependencyContext;
+    if (by.name === "oci") return { context: c, buildArgs: {}, network: "none" as const, pip: opts.pip ?? {} };
     if (!deps.wheelhouse) return { context: c, buildArgs: pipBuildArgs(opts.pip ?? {}), network: "host" as const };
-    const context = await withWheels(deps, opts.pip ?? {}, await probeRunner(), onLog);
+    const context = await withWheels(deps, opts.pip ?? {}, await (by === engine ? probeRunner() : probeRunnerFor(by)), onLog);
     return { context, buildArgs: {}, network: "none" as const };
   };
   const ensureShared = async (kind: "deps" | "src", pick: (r: RenderedStep) => (BuildContextFiles & { tag: string }) | undefined) => {
@@ -160,9 +165,17 @@ export async function buildImages(plan: Plan, opts: BuildImagesOptions): Promise
         opts.onLog?.(subject, l);
       };
       try {
-        const { context, buildArgs, network } = await prepare(kind, c, onLog);
-        await engine.build(context, c.tag, { buildArgs, secretArgs: secretBuildArgs(buildArgs), network, onLog });
-        event({ subject, state: "built", seconds: since(t0) });
+        const { context, buildArgs, network, pip } = await prepare(kind, c, onLog);
+        let detail: string | undefined;
+        try {
+          await engine.build(context, c.tag, { buildArgs, secretArgs: secretBuildArgs(buildArgs), network, onLog, ...(pip ? { pip } : {}) });
+        } catch (err) {
+          // Some requirement has no wheel for the base: an engine builds this one image (oci only).
+          if (!(err instanceof NeedsEngine) || kind !== "deps") throw err;
+          const { buildDepsWithEngine } = await import("./deps-fallback.js");
+          detail = await buildDepsWithEngine(engine as OciBuilder, c as DependencyContext, err, (by) => prepare(kind, c, onLog, by), onLog);
+        }
+        event({ subject, state: "built", seconds: since(t0), ...(detail ? { detail } : {}) });
       } catch (err) {
         failed.add(c.tag);
         event({ subject, state: "failed", seconds: since(t0) });
@@ -170,14 +183,16 @@ export async function buildImages(plan: Plan, opts: BuildImagesOptions): Promise
         const pip = kind === "deps"
           ? explainInstallFailure(plan, plan.steps.filter((s) => users.includes(s.name)), rendered.find((r) => r.deps.tag === c.tag)!.deps, log)
           : undefined;
+        // An NbbuildError (no engine for a requirement without a wheel) brings its own fix.
+        const own = err instanceof NbbuildError ? err.problems[0] : undefined;
         problems.push({
           location: pip?.cell ?? stepLocation(plan, users[0]!),
           message: pip
-            ? `installing the dependencies of step(s) ${users.join(", ")} failed; pip says:\n${pip.text}`
+            ? `installing the dependencies of step(s) ${users.join(", ")} failed; pip says:\n${pip.text}${own ? `\n${own.message}` : ""}`
             : kind === "deps"
             ? `installing the dependencies of step(s) ${users.join(", ")} failed: ${(err as Error).message}`
             : `copying the folder of step(s) ${users.join(", ")} failed: ${(err as Error).message}`,
-          ...(kind === "deps" ? { fix: "check the requirements (requirements.txt, %pip lines, imports) and the pip index options" } : {}),
+          ...(kind === "deps" ? { fix: own?.fix ?? "check the requirements (requirements.txt, %pip lines, imports) and the pip index options" } : {}),
         });
       }
     });

@@ -13,7 +13,7 @@ import { stripAnsi } from "./pip-failure.js";
 export function formatEvent(e: BuildEvent): string | undefined {
   if (e.state === "building" || e.state === "pushing" || e.state === "waiting") return undefined;
   const time = e.seconds !== undefined && e.state !== "cached" ? `${e.seconds.toFixed(1)}s` : "";
-  return `  ${e.subject.padEnd(24)} ${e.state.padEnd(7)} ${time}`.trimEnd();
+  return `  ${e.subject.padEnd(24)} ${e.state.padEnd(7)} ${time}${e.detail ? ` (${e.detail})` : ""}`.trimEnd();
 }
 
 /** Text summary of a build record: one line per step with its image. */
@@ -62,6 +62,8 @@ interface Row {
   /** When it started building (ms), for the elapsed time. */
   started?: number;
   seconds?: number;
+  /** What the build says about how it was built (an engine fallback). */
+  detail?: string;
   tail: string[];
 }
 
@@ -89,6 +91,7 @@ abstract class BaseProgress implements ProgressRenderer {
     if ((e.state === "building" || e.state === "pushing") && row.started === undefined) row.started = this.now();
     row.state = e.state;
     if (e.seconds !== undefined) row.seconds = e.seconds;
+    if (e.detail !== undefined) row.detail = e.detail;
     if (e.state !== "building") row.tail = [];
     this.rows.set(e.subject, row);
   }
@@ -191,7 +194,7 @@ class TerminalProgress extends BaseProgress {
       const time = r.state === "building" || r.state === "pushing"
         ? `${this.elapsed(r)}s`
         : r.seconds !== undefined && r.state !== "cached" && r.state !== "waiting" ? `${r.seconds.toFixed(1)}s` : "";
-      lines.push(cut(`  ${r.subject.padEnd(24)} ${r.state.padEnd(8)} ${time}`.trimEnd()));
+      lines.push(cut(`  ${r.subject.padEnd(24)} ${r.state.padEnd(8)} ${time}${r.detail ? ` (${r.detail})` : ""}`.trimEnd()));
       // pip's progress under a dependency image (with --verbose the whole log scrolls above instead)
       if (r.state === "building" && r.subject.startsWith("deps ") && !this.opts.verbose) for (const t of r.tail) lines.push(cut(`      │ ${t.trim()}`));
     }

@@ -45,6 +45,8 @@ export interface WheelhouseRequest {
   target?: WheelTarget;
   /** Folder the wheels go to (created by the caller). */
   dest: string;
+  /** Constraint lines (`numpy==1.24.2`: what the base already has), handed to pip with `-c`. */
+  constraints?: string[];
   /** Host python (default python3). */
   python?: string;
   /** Receives pip's output lines, credentials removed. */
@@ -84,6 +86,11 @@ export async function downloadWheels(req: WheelhouseRequest): Promise<string[]> 
     for (const abi of req.target.abis) args.push("--abi", abi);
     for (const p of req.target.platforms) args.push("--platform", p);
   }
+  const constraintsDir = req.constraints?.length ? await mkdtemp(path.join(tmpdir(), "nbbuild-constraints-")) : undefined;
+  if (constraintsDir) {
+    await writeFile(path.join(constraintsDir, "constraints.txt"), req.constraints!.join("\n") + "\n");
+    args.push("-c", path.join(constraintsDir, "constraints.txt"));
+  }
   args.push("--", ...req.requirements);
   // Only the variables pip needs: the host's own PIP_* settings must not mix in.
   const env: Record<string, string> = { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: process.env.HOME ?? tmpdir(), ...pipEnvironment(req.pip) };
@@ -97,7 +104,7 @@ export async function downloadWheels(req: WheelhouseRequest): Promise<string[]> 
       req.onLog?.(clean);
     }
   });
-  const r = await child;
+  const r = await child.finally(() => (constraintsDir ? rm(constraintsDir, { recursive: true, force: true }) : undefined));
   if (r.exitCode !== 0) {
     throw NbbuildError.at(
       { file: "requirements" },

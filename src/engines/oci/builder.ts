@@ -4,16 +4,26 @@
  * derives the config from inputs only (image.ts), keeping everything in its store (store.ts).
  * Publishers (publish.ts) copy images from the store to a registry, a layout, an archive or a daemon.
  */
+import { APP_DEPS } from "../../contract.js";
 import { NbbuildError } from "../../errors.js";
+import { stripCredentials } from "../../render/pip.js";
 import type { ImageDescription } from "../../render/image-description.js";
 import { normalizeName, requirementName } from "../../render/requirements.js";
 import { RegistryClient } from "../../registry/client.js";
 import { parseImageRef, referenceOf } from "../../registry/reference.js";
 import type { BuildContextFiles, BuildOptions, Builder, ImageInfo, Publisher } from "../engine.js";
-import { deriveConfig, imageManifest, jsonBytes, OCI_CONFIG, OCI_INDEX, OCI_MANIFEST, type ImageConfig } from "./image.js";
+import { deriveConfig, imageManifest, jsonBytes, OCI_CONFIG, OCI_INDEX, OCI_LAYER_GZIP, OCI_MANIFEST, type ImageConfig } from "./image.js";
 import { buildLayer, withParents, type LayerEntry } from "./layer.js";
 import { mergeFacts, scanLayer, type PythonFacts } from "./python-facts.js";
+import type { InstalledPackages } from "./packages.js";
 import { OciStore, type Descriptor, type Manifest } from "./store.js";
+
+/** A layer written for an image being built: its digests and history line. */
+interface NewLayer {
+  diffId: string;
+  createdBy: string;
+  descriptor: Descriptor;
+}
 
 /** Options of the oci builder. */
 export interface OciBuilderOptions {
@@ -146,7 +156,7 @@ export class OciBuilder implements Builder {
   /** The Python facts of an image (each layer scanned once, cached by digest). */
   async pythonFacts(manifest: Manifest): Promise<PythonFacts> {
     const layers: PythonFacts[] = [];
-    for (const l of manifest.layers) layers.push(await this.store.fact("layer-v2", l.digest, async () => scanLayer(await this.ensureBlob(l.digest))));
+    for (const l of manifest.layers) layers.push(await this.store.fact("layer-v3", l.digest, async () => scanLayer(await this.ensureBlob(l.digest))));
     return mergeFacts(layers);
   }
 
@@ -170,32 +180,47 @@ export class OciBuilder implements Builder {
     return missing;
   }
 
-  async build(context: BuildContextFiles, tag: string, _opts: BuildOptions = {}): Promise<ImageInfo> {
+  /**
+   * Builds the description's layers on the image below. A dependency image whose base lacks
+   * packages gets them as one more layer, installed from wheels without an engine (packages.ts);
+   * NeedsEngine when some requirement has no wheel for the base.
+   */
+  async build(context: BuildContextFiles, tag: string, opts: BuildOptions = {}): Promise<ImageInfo> {
     const desc = context.image;
     if (!desc) throw new Error(`the oci engine needs an image description for ${tag}`);
     await this.pull(desc.from);
     const below = this.image(desc.from)!;
     const missing = await this.missingPackages(desc, below);
+    let installed: InstalledPackages | undefined;
     if (missing.length) {
-      throw new Error(
-        `the base ${desc.from} lacks ${missing.join(", ")}, and the oci engine installs no packages yet; ` +
-          "use a base image that has them, or build with --engine docker, buildah or podman",
-      );
+      if (!desc.dirs) throw new Error(`the base ${desc.from} lacks ${missing.join(", ")} and ${tag} is no dependency image`);
+      const { installPackages } = await import("./packages.js");
+      installed = await installPackages({
+        need: missing,
+        facts: await this.pythonFacts(below.manifest),
+        config: below.config,
+        pip: opts.pip ?? {},
+        deps: APP_DEPS.replace(/^\//, ""),
+        uid: desc.dirs.uid,
+        gid: desc.dirs.gid,
+        onLog: opts.onLog,
+      });
+      opts.onLog?.(`nbbuild: installing ${installed.distributions.join(" ")} from ${installed.describe}, without an engine`);
     }
-    const mtime = new Date(desc.created);
-    const newLayers: { diffId: string; createdBy: string; descriptor: Descriptor }[] = [];
-    const add = async (entries: LayerEntry[], createdBy: string) => {
-      const layer = await buildLayer(entries, mtime);
-      const { digest, size } = this.store.putBlob(layer.blob);
-      newLayers.push({ diffId: layer.diffId, createdBy, descriptor: { mediaType: "application/vnd.oci.image.layer.v1.tar+gzip", digest, size } });
-    };
+    const newLayers: NewLayer[] = [];
+    const add = async (entries: LayerEntry[], createdBy: string) => newLayers.push(await this.writeLayer(entries, desc, createdBy));
     if (desc.dirs) {
       const { paths, uid, gid } = desc.dirs;
       const root = paths[0]!.replace(/^\//, "");
       const entries: LayerEntry[] = paths.map((p) => ({ path: p.replace(/^\//, ""), type: "directory", mode: 0o775, uid, gid }));
-      // The same marker the engines' installer writes: nothing was installed on top of the base.
-      entries.push({ path: `${root}/deps/.nbbuild-installed.json`, type: "file", mode: 0o664, uid, gid, data: Buffer.from('{"installed": []}') });
+      // The same marker (and bytes: Python's json.dump) the engines' installer writes.
+      const marker = `{"installed": [${missing.map((m) => JSON.stringify(stripCredentials(m))).join(", ")}]}`;
+      entries.push({ path: `${root}/deps/.nbbuild-installed.json`, type: "file", mode: 0o664, uid, gid, data: Buffer.from(marker) });
       await add(withParents(entries, root, { uid, gid }), `nbbuild: app-root layout ${paths.join(" ")} (${uid}:${gid}, group-writable)`);
+      if (installed) {
+        const deps = APP_DEPS.replace(/^\//, "");
+        await add(withParents(installed.entries, deps, { uid, gid }), `nbbuild: installed ${installed.wheels.join(" ")} into ${APP_DEPS} (wheels unpacked, no engine)`);
+      }
     }
     for (const l of desc.layers) {
       const dest = l.dest.replace(/^\/|\/$/g, "");
@@ -207,12 +232,40 @@ export class OciBuilder implements Builder {
       }
       await add(withParents(entries, dest, owner), `COPY --chown=${l.uid}:${l.gid} ${l.contextDir}/ ${l.dest}/`);
     }
+    return this.commit(below, desc, newLayers, tag);
+  }
+
+  /** Writes one reproducible layer (mtimes from the description's time) into the store. */
+  async writeLayer(entries: LayerEntry[], desc: ImageDescription, createdBy: string): Promise<NewLayer> {
+    const layer = await buildLayer(entries, new Date(desc.created));
+    const { digest, size } = this.store.putBlob(layer.blob);
+    return { diffId: layer.diffId, createdBy, descriptor: { mediaType: OCI_LAYER_GZIP, digest, size } };
+  }
+
+  /** Stores the image of `below` plus `newLayers`, configured as `desc` says, under local `tag`. */
+  async commit(below: StoredImage, desc: ImageDescription, newLayers: NewLayer[], tag: string): Promise<ImageInfo> {
     const config = deriveConfig(below.config, desc, newLayers);
     const configBlob = this.store.putBlob(jsonBytes(config));
     const manifest = imageManifest({ mediaType: OCI_CONFIG, ...configBlob }, [...below.manifest.layers, ...newLayers.map((l) => l.descriptor)]);
     const { digest } = this.store.putBlob(jsonBytes(manifest));
     this.store.setRef(tag, { digest, local: true });
     return (await this.inspect(tag))!;
+  }
+
+  /**
+   * Adopts a dependency image another engine built (exported as a docker-archive tarball): its
+   * layers above the base, rewritten reproducibly (sorted, mtimes from the description), on the
+   * base's own layers, configured as the description says, under local `tag`.
+   */
+  async adoptArchive(archive: string, desc: ImageDescription, tag: string, engine: string): Promise<ImageInfo> {
+    await this.pull(desc.from);
+    const below = this.image(desc.from)!;
+    const { layersAbove } = await import("./import-archive.js");
+    const newLayers: NewLayer[] = [];
+    for (const entries of await layersAbove(archive, below.config.rootfs.diff_ids)) {
+      newLayers.push(await this.writeLayer(entries, desc, `nbbuild: dependencies installed by pip in a ${engine} build (no wheel for every requirement)`));
+    }
+    return this.commit(below, desc, newLayers, tag);
   }
 
   /** The publisher for `--push REGISTRY/PREFIX`. */

@@ -31,6 +31,9 @@ class MemoryEngine implements Engine {
     if (!i) throw new Error(`no ${ref}`);
     return i;
   }
+  async exportArchive(): Promise<void> {
+    throw new Error("the memory engine keeps no layers");
+  }
   async build(ctx: BuildContextFiles, tag: string, opts: BuildOptions = {}) {
     const containerfile = ctx.files.find((f) => f.path === ctx.containerfile)!.data.toString();
     this.builds.push({ tag, opts, containerfile });
