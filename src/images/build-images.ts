@@ -1,4 +1,4 @@
-import type { BuildContextFiles, Builder, ImageInfo, Publisher } from "../engines/engine.js";
+import type { BuildContextFiles, Builder, Engine, ImageInfo, Publisher } from "../engines/engine.js";
 import { registryPublisher } from "../engines/factory.js";
 import type { OciBuilder } from "../engines/oci/builder.js";
 import { NeedsEngine } from "../engines/oci/needs-engine.js";
@@ -35,6 +35,11 @@ export interface BuildImagesOptions extends BuildInputs {
   push?: string;
   /** Where --push publishes (default: the builder's registry publisher from the factory). */
   publisher?: Publisher;
+  /**
+   * The engine that builds a dependency image the oci engine cannot install without one (default:
+   * docker, buildah or podman, whichever answers; see factory.ts makeInstallEngine).
+   */
+  installEngine?: () => Promise<Engine | undefined>;
   /** --output SINK: also publishes every step image there under its local tag. */
   output?: Publisher;
   /** Step images built at once (default 4: builds mostly wait on the engine's disk work). */
@@ -173,7 +178,7 @@ export async function buildImages(plan: Plan, opts: BuildImagesOptions): Promise
           // Some requirement has no wheel for the base: an engine builds this one image (oci only).
           if (!(err instanceof NeedsEngine) || kind !== "deps") throw err;
           const { buildDepsWithEngine } = await import("./deps-fallback.js");
-          detail = await buildDepsWithEngine(engine as OciBuilder, c as DependencyContext, err, (by) => prepare(kind, c, onLog, by), onLog);
+          detail = await buildDepsWithEngine(engine as OciBuilder, c as DependencyContext, err, (by) => prepare(kind, c, onLog, by), onLog, opts.installEngine);
         }
         event({ subject, state: "built", seconds: since(t0), ...(detail ? { detail } : {}) });
       } catch (err) {

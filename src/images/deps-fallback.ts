@@ -8,7 +8,7 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import type { BuildContextFiles, BuildOptions, Builder } from "../engines/engine.js";
+import type { BuildContextFiles, BuildOptions, Builder, Engine } from "../engines/engine.js";
 import { makeInstallEngine } from "../engines/factory.js";
 import type { OciBuilder } from "../engines/oci/builder.js";
 import type { NeedsEngine } from "../engines/oci/needs-engine.js";
@@ -23,8 +23,15 @@ export type PrepareFor = (engine: Builder) => Promise<{ context: BuildContextFil
  * Builds `deps` with an engine and adopts it into the oci store; returns what to tell the user.
  * Throws an NbbuildError naming the requirements and the fix when no engine answers.
  */
-export async function buildDepsWithEngine(oci: OciBuilder, deps: DependencyContext, why: NeedsEngine, prepare: PrepareFor, onLog: (line: string) => void): Promise<string> {
-  const engine = await makeInstallEngine(onLog);
+export async function buildDepsWithEngine(
+  oci: OciBuilder,
+  deps: DependencyContext,
+  why: NeedsEngine,
+  prepare: PrepareFor,
+  onLog: (line: string) => void,
+  pickEngine: () => Promise<Engine | undefined> = () => makeInstallEngine(onLog),
+): Promise<string> {
+  const engine = await pickEngine();
   if (!engine) {
     const names = why.requirements.join(", ");
     throw NbbuildError.at(

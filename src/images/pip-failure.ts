@@ -6,40 +6,12 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { formatLocation, type Location } from "../errors.js";
+import { failedRequirementNames, pipErrorLines } from "../engines/host-pip.js";
 import type { Plan, Step } from "../plan/types.js";
 import { normalizeName, requirementName } from "../render/requirements.js";
 import type { DependencyContext } from "../render/types.js";
 
-const ANSI = /\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b\][^\x07]*\x07/g;
-
-/** Text without terminal escape sequences. */
-export function stripAnsi(text: string): string {
-  return text.replace(ANSI, "");
-}
-
-/** pip's `ERROR:` lines of a log, without ANSI codes or build-tool prefixes, once each. */
-export function pipErrorLines(log: readonly string[]): string[] {
-  const out: string[] = [];
-  for (const raw of log) {
-    const line = stripAnsi(raw).trim();
-    const at = line.indexOf("ERROR: ");
-    if (at < 0 || /^(Step|STEP) \d/.test(line)) continue;
-    const text = line.slice(at);
-    if (!out.includes(text)) out.push(text);
-  }
-  return out;
-}
-
-/** Requirements pip names as impossible in its error lines (normalised names). */
-export function failedRequirementNames(errors: readonly string[]): string[] {
-  const names = new Set<string>();
-  for (const e of errors) {
-    const m = /(?:No matching distribution found for|satisfies the requirement)\s+(\S+)/.exec(e);
-    const name = m ? requirementName(m[1]!) : undefined;
-    if (name) names.add(name);
-  }
-  return [...names];
-}
+export { failedRequirementNames, pipErrorLines, stripAnsi } from "../engines/host-pip.js";
 
 /** Notebook cells (of the files `step`'s code comes from) whose pip install line names `name`. */
 function pipCells(plan: Plan, step: Step, name: string): Location[] {

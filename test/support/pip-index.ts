@@ -14,31 +14,84 @@ export function wheelName(distribution: string, version: string): string {
   return `${distribution.replace(/-/g, "_")}-${version}-py3-none-any.whl`;
 }
 
+/** Extra content of a test wheel. */
+export interface WheelExtras {
+  /** More members: archive path → text (`pkg_1.0.data/scripts/x`, `pkg/cli.py`). */
+  files?: Record<string, string>;
+  /** entry_points.txt text. */
+  entryPoints?: string;
+  /** Unix modes of members (e.g. 0o755 for an executable data script). */
+  modes?: Record<string, number>;
+  /** Write members with zip64 extra fields. */
+  zip64?: boolean;
+  /** Requires-Dist lines of METADATA. */
+  requires?: string[];
+}
+
 /**
  * Writes a minimal pure-Python wheel of `distribution` whose module (the distribution name with
  * `_`) has `VALUE = value`; returns its path.
  */
-export function buildWheel(dir: string, value: string, distribution = "nbbuild-probe", version = "0.1.0"): string {
+export function buildWheel(dir: string, value: string, distribution = "nbbuild-probe", version = "0.1.0", extras: WheelExtras = {}): string {
   const script = `
-import base64, hashlib, sys, zipfile
-out, value, dist, version = sys.argv[1:5]
+import base64, hashlib, json, sys, zipfile
+out, value, dist, version, extras = sys.argv[1:6]
+extras = json.loads(extras)
 mod = dist.replace("-", "_")
 info = "%s-%s.dist-info" % (mod, version)
+meta = "Metadata-Version: 2.1\\nName: %s\\nVersion: %s\\n" % (dist, version) + "".join("Requires-Dist: %s\\n" % r for r in extras.get("requires", []))
 files = {
   mod + "/__init__.py": "VALUE = %r\\n" % value,
-  info + "/METADATA": "Metadata-Version: 2.1\\nName: %s\\nVersion: %s\\n" % (dist, version),
+  info + "/METADATA": meta,
   info + "/WHEEL": "Wheel-Version: 1.0\\nGenerator: nbbuild-test\\nRoot-Is-Purelib: true\\nTag: py3-none-any\\n",
 }
+files.update(extras.get("files", {}))
+if extras.get("entryPoints"):
+  files[info + "/entry_points.txt"] = extras["entryPoints"]
 def digest(b):
   return "sha256=" + base64.urlsafe_b64encode(hashlib.sha256(b).digest()).rstrip(b"=").decode()
 record = "".join("%s,%s,%d\\n" % (n, digest(c.encode()), len(c.encode())) for n, c in files.items())
 record += info + "/RECORD,,\\n"
-with zipfile.ZipFile(out, "w") as z:
-  for n, c in files.items():
-    z.writestr(n, c)
-  z.writestr(info + "/RECORD", record)
+modes = extras.get("modes", {})
+with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as z:
+  for n, c in list(files.items()) + [(info + "/RECORD", record)]:
+    zi = zipfile.ZipInfo(n, (2020, 1, 1, 0, 0, 0))
+    zi.compress_type = zipfile.ZIP_DEFLATED
+    zi.external_attr = (0o100000 | modes.get(n, 0o644)) << 16
+    zi.create_system = 3
+    with z.open(zi, "w", force_zip64=bool(extras.get("zip64"))) as f:
+      f.write(c.encode())
 `;
   const file = path.join(dir, wheelName(distribution, version));
+  execFileSync("python3", ["-c", script, file, value, distribution, version, JSON.stringify(extras)]);
+  return file;
+}
+
+/**
+ * Writes a source distribution (an sdist only: no wheel) of `distribution`; returns its path. A
+ * setup.py without pyproject.toml: pip builds it with the setuptools and wheel the image has,
+ * without fetching build requirements from the index.
+ */
+export function buildSdist(dir: string, value: string, distribution: string, version = "0.1.0"): string {
+  const script = `
+import io, sys, tarfile
+out, value, dist, version = sys.argv[1:5]
+mod = dist.replace("-", "_")
+root = "%s-%s" % (mod, version)
+files = {
+  root + "/setup.py": "from setuptools import setup\\nsetup(name=%r, version=%r, packages=[%r])\\n" % (dist, version, mod),
+  root + "/PKG-INFO": "Metadata-Version: 2.1\\nName: %s\\nVersion: %s\\n" % (dist, version),
+  root + "/%s/__init__.py" % mod: "VALUE = %r\\n" % value,
+}
+with tarfile.open(out, "w:gz") as t:
+  for n, c in files.items():
+    data = c.encode()
+    ti = tarfile.TarInfo(n)
+    ti.size = len(data)
+    ti.mtime = 1577836800
+    t.addfile(ti, io.BytesIO(data))
+`;
+  const file = path.join(dir, `${distribution.replace(/-/g, "_")}-${version}.tar.gz`);
   execFileSync("python3", ["-c", script, file, value, distribution, version]);
   return file;
 }

@@ -8,8 +8,7 @@
 import { mkdtemp, readFile, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { downloadWheels } from "../../images/wheelhouse.js";
-import { failedRequirementNames, pipErrorLines } from "../../images/pip-failure.js";
+import { downloadWheels, failedRequirementNames, pipErrorLines } from "../host-pip.js";
 import type { PipOptions } from "../../render/pip.js";
 import { normalizeName, requirementName } from "../../render/requirements.js";
 import type { ImageConfig } from "./image.js";

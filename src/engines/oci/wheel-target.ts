@@ -4,7 +4,7 @@
  * tags) and its architecture. Gives the interpreter tags `pip download --platform …` takes.
  */
 import path from "node:path";
-import type { WheelTarget } from "../../images/wheelhouse.js";
+import type { WheelTarget } from "../host-pip.js";
 import type { PythonFacts } from "./python-facts.js";
 
 /** The interpreter an image runs as `python3`, and the wheel tags it accepts. */

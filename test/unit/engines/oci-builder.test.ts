@@ -15,11 +15,13 @@ import { OciBuilder } from "../../../src/engines/oci/builder.js";
 import { OCI_CONFIG, OCI_MANIFEST, jsonBytes } from "../../../src/engines/oci/image.js";
 import { buildLayer } from "../../../src/engines/oci/layer.js";
 import type { Manifest } from "../../../src/engines/oci/store.js";
+import { NbbuildError } from "../../../src/errors.js";
 import { buildImages } from "../../../src/images/build-images.js";
 import type { Plan } from "../../../src/plan/types.js";
 import { RegistryClient } from "../../../src/registry/client.js";
 import { ATTACHMENT_TYPES, readAttachment } from "../../../src/registry/attachments.js";
 import { handWinePlan } from "../render/wine-plan.js";
+import { pushOneLayerImage } from "../../support/oci-image.js";
 import { startTestRegistry, type TestRegistry } from "../../support/registry-server.js";
 import { cleanTemps, tempDir } from "../../support/temp.js";
 
@@ -34,9 +36,10 @@ const file = (p: string, text: string) => ({ path: p, type: "file" as const, mod
 const meta = (dir: string, name: string, version: string) => file(`usr/lib/python3/dist-packages/${dir}/METADATA`, `Metadata-Version: 2.1\nName: ${name}\nVersion: ${version}\n\nbody`);
 
 /** Pushes a one-layer base with python3.11, pandas, scikit-learn, matplotlib, numpy; returns it pinned. */
-async function pushBase(r: TestRegistry): Promise<string> {
-  const layer = await buildLayer([
+function pushBase(r: TestRegistry): Promise<string> {
+  return pushOneLayerImage(r, "base/python", [
     file("usr/lib/python3.11/os.py", ""),
+    { path: "usr/bin/python3", type: "symlink" as const, mode: 0o777, uid: 0, gid: 0, linkTarget: "python3.11" },
     file("usr/lib/python3/dist-packages/pandas/__init__.py", ""),
     meta("pandas-1.5.3.dist-info", "pandas", "1.5.3"),
     file("usr/lib/python3/dist-packages/sklearn/__init__.py", ""),
@@ -45,18 +48,7 @@ async function pushBase(r: TestRegistry): Promise<string> {
     meta("matplotlib-3.6.3.dist-info", "matplotlib", "3.6.3"),
     file("usr/lib/python3/dist-packages/numpy/__init__.py", ""),
     meta("numpy-1.24.2.dist-info", "numpy", "1.24.2"),
-  ], new Date(0));
-  const config = jsonBytes({ architecture: "amd64", os: "linux", config: { Env: ["PATH=/usr/bin:/bin"], Cmd: ["python3"] }, rootfs: { type: "layers", diff_ids: [layer.diffId] } });
-  const client = new RegistryClient(r.host, { credential: null });
-  await client.uploadBlob("base/python", layer.digest, layer.blob);
-  await client.uploadBlob("base/python", sha(config), config);
-  const manifest = jsonBytes({
-    schemaVersion: 2, mediaType: OCI_MANIFEST,
-    config: { mediaType: OCI_CONFIG, digest: sha(config), size: config.length },
-    layers: [{ mediaType: "application/vnd.oci.image.layer.v1.tar+gzip", digest: layer.digest, size: layer.blob.length }],
-  });
-  const digest = await client.putManifest("base/python", "3.11", manifest, OCI_MANIFEST);
-  return `${r.host}/base/python@${digest}`;
+  ], { Env: ["PATH=/usr/bin:/bin"], Cmd: ["python3"] });
 }
 
 function wine(): Plan {
@@ -229,11 +221,19 @@ describe("oci engine", () => {
     for (const l of manifest[0]!.Layers) expect(sha(names.get(l)!)).toBe(`sha256:${l.split("/").at(-1)}`);
   });
 
-  it("refuses a dependency set the base lacks, naming the packages and the engines that install them", async () => {
+  it("a requirement without a wheel and no engine to fall back to: an error naming it, where it was asked for, and the fix", async () => {
     const builder = new OciBuilder({ storeDir: tempDir("nbbuild-store-") });
     const plan = wine();
-    const err = await buildImages(plan, { engine: builder, base, env: ENV, requirementsFile: writeReqs("pandas\nxgboost==2.0.0\n") }).catch((e: unknown) => e);
-    expect((err as Error).message).toMatch(/the base .* lacks xgboost==2.0.0, and the oci engine installs no packages yet; use a base image that has them, or build with --engine docker, buildah or podman/);
+    const reqs = writeReqs("pandas\nxgboost==2.0.0\n");
+    const noIndex = { noIndex: true, findLinks: [tempDir("nbbuild-no-wheels-")] };
+    const err = await buildImages(plan, { engine: builder, base, env: ENV, requirementsFile: reqs, pip: noIndex, installEngine: async () => undefined }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(NbbuildError);
+    const p = (err as NbbuildError).problems[0]!;
+    expect(p.message).toContain("No matching distribution found for xgboost==2.0.0");
+    expect(p.message).toContain(`xgboost was asked for by ${reqs}`);
+    expect(p.message).toContain("no wheel of xgboost (or of a dependency) for CPython 3.11");
+    expect(p.message).toContain("no container engine answers here to install xgboost from source");
+    expect(p.fix).toMatch(/^start dockerd or install buildah or podman .*use a base image that already has xgboost/);
   });
 });
 
