@@ -5,6 +5,7 @@ import { execa } from "execa";
 import { NbbuildError } from "../errors.js";
 import { ownedTempPrefix, removeStaleTempDirs } from "./ownership.js";
 import { isLoopbackRegistry } from "../registry/reference.js";
+import { ownGroupChild } from "./own-group.js";
 import { chooseStorage, type StorageChoice } from "./storage.js";
 import {
   redact,
@@ -71,13 +72,16 @@ export abstract class ContainersCliEngine implements Engine {
   /** Runs the tool with the storage flags; never logs `env` values. */
   protected async run(args: string[], opts: { env?: Record<string, string>; onLine?: (l: string) => void } = {}) {
     const storage = await this.storageChoice();
-    const child = execa(this.name, [...storage.args, ...args], {
+    // Its own process group (see own-group.ts): a group-wide SIGKILL of nbbuild must not kill
+    // buildah/podman mid-build, which would leave their working container behind.
+    const child = ownGroupChild(execa(this.name, [...storage.args, ...args], {
       env: opts.env,
       timeout: TIMEOUT_MS,
       all: true,
       reject: false,
       stdin: "ignore",
-    });
+      detached: true,
+    }));
     if (opts.onLine) {
       child.all?.on("data", (chunk: Buffer) => {
         for (const l of chunk.toString("utf8").split("\n")) if (l.trim()) opts.onLine!(l);
