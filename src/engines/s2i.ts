@@ -12,6 +12,7 @@ import path from "node:path";
 import { randomBytes } from "node:crypto";
 import { execa } from "execa";
 import { pack } from "tar-stream";
+import { excludedByOutside } from "../render/folder.js";
 import type { BuildContextFiles, BuildOptions, Builder, ContextFile, ImageInfo } from "./engine.js";
 
 /** Folders never injected as source: local nbbuild state and version-control data. */
@@ -53,23 +54,34 @@ export function s2iFacts(info: ImageInfo): S2IImageFacts {
   };
 }
 
-/** Files and symbolic links of the source folder (relative POSIX paths), as `s2i build DIR` copies them. */
-export function sourceFiles(dir: string, prefix = ""): string[] {
+/** Files and symbolic links under `dir` (relative POSIX paths), without SKIPPED_DIRS. */
+function filesOf(dir: string, prefix = ""): string[] {
   const out: string[] = [];
   for (const e of readdirSync(path.join(dir, prefix), { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
     const rel = prefix ? `${prefix}/${e.name}` : e.name;
     if (e.isDirectory()) {
-      if (!SKIPPED_DIRS.has(e.name)) out.push(...sourceFiles(dir, rel));
+      if (!SKIPPED_DIRS.has(e.name)) out.push(...filesOf(dir, rel));
     } else if (e.isFile() || e.isSymbolicLink()) out.push(rel);
   }
   return out;
 }
 
 /**
+ * Files and symbolic links of the source folder (relative POSIX paths) an S2I build receives, as
+ * `s2i build DIR` copies them — minus what nbbuild leaves out of the folder image for reasons the
+ * builder cannot see (ignore rules above DIR, nbbuild's own outputs): with them, assemble would
+ * render another folder, and so another content hash, than this host.
+ */
+export function sourceFiles(dir: string): string[] {
+  const hidden = new Set(excludedByOutside(dir));
+  return filesOf(dir).filter((p) => !hidden.has(p));
+}
+
+/**
  * The tar streamed into the builder container: `src/…` (+ secret files) and, for an incremental
  * build, `artifacts.tar` (the previous image's save-artifacts output, unpacked by the command).
  */
-async function injectionTar(req: SourceBuildRequest, artifacts?: Buffer): Promise<Buffer> {
+export async function injectionTar(req: SourceBuildRequest, artifacts?: Buffer): Promise<Buffer> {
   const p = pack();
   const chunks: Buffer[] = [];
   p.on("data", (c: unknown) => { chunks.push(c as Buffer); });

@@ -129,6 +129,12 @@ export interface ListFolderOptions {
   exclude?: Iterable<string>;
   /** Folder whose `.nbbuild/outputs.json` lists nbbuild's own outputs (default: `dir`). */
   root?: string;
+  /**
+   * false: list the folder as a builder that received only this folder sees it (an S2I build's
+   * /tmp/src): no ignore rules from above it (.gitignore of parent folders, .git/info/exclude)
+   * and no record of nbbuild's own outputs (.nbbuild/ is not part of a source). Default true.
+   */
+  seeOutside?: boolean;
 }
 
 /** What `listFolder` found: the files to copy, and what it left out that deserves a warning. */
@@ -145,7 +151,8 @@ export interface FolderListing {
 export function listFolder(dir: string, opts: ListFolderOptions = {}): FolderListing {
   const realRoot = realpathSync(dir);
   const hard = new Set([...(opts.exclude ?? [])].map((p) => p.split(path.sep).join("/")));
-  for (const own of ownOutputs(opts.root ?? dir)) {
+  const outside = opts.seeOutside ?? true;
+  for (const own of outside ? ownOutputs(opts.root ?? dir) : []) {
     const rel = path.relative(realRoot, own).split(path.sep).join("/");
     if (rel && !rel.startsWith("../") && rel !== "..") hard.add(rel);
   }
@@ -153,7 +160,7 @@ export function listFolder(dir: string, opts: ListFolderOptions = {}): FolderLis
 
   const rules: IgnoreRule[] = [...DEFAULT_RULES];
   if (!opts.include) {
-    rules.push(...ancestorGitRules(realRoot));
+    if (outside) rules.push(...ancestorGitRules(realRoot));
     const git = readIfFile(path.join(dir, ".gitignore"));
     if (git) rules.push(...parseIgnore(git, ".gitignore"));
   }
@@ -252,6 +259,16 @@ export function listFolder(dir: string, opts: ListFolderOptions = {}): FolderLis
   walk("");
   files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   return { files, skipped };
+}
+
+/**
+ * Paths (relative POSIX, files and links) of `dir` that its folder listing leaves out only because
+ * of what lies outside it: ignore rules above it and nbbuild's own outputs. A build that receives
+ * just this folder (S2I) cannot see those reasons, so such paths must not be sent to it.
+ */
+export function excludedByOutside(dir: string): string[] {
+  const host = new Set(listFolder(dir).files.map((f) => f.path));
+  return listFolder(dir, { seeOutside: false }).files.map((f) => f.path).filter((p) => !host.has(p));
 }
 
 /** The warning for a path `listFolder` left out. */

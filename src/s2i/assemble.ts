@@ -230,6 +230,9 @@ export async function assemble(env: NodeJS.ProcessEnv, say: (line: string) => vo
     copyTree(path.join(ctx, "step/nbbuild"), path.join(paths.appRoot, "nbbuild"));
   }
   rmSync(paths.work, { recursive: true, force: true });
+  // The build commits the container's whole file system: the injected source (with whatever the
+  // folder rules kept out of the image, `.env` files say) must not stay behind in /tmp/src.
+  rmSync(paths.source, { recursive: true, force: true });
   say(`nbbuild: assembled ${depsOnly ? "the dependency image of" : "step"} ${manifest.step}`);
   return { manifest, dependencies, depsOnly };
 }

@@ -127,8 +127,9 @@ export async function buildImagesS2I(plan: Plan, opts: BuildS2IOptions): Promise
         info = await engine.sourceBuild({
           from: s2iDepsTag(r.deps.hash),
           source: plan.root,
-          // NBBUILD_DEPS_ONLY=0: the dependency image's environment carries =1.
-          env: { ...common, NBBUILD_STEP: r.step, NBBUILD_DEPS_ONLY: "0" },
+          // NBBUILD_DEPS_ONLY=0: the dependency image's environment carries =1. The expected
+          // content hash makes assemble fail loudly when it renders other bytes than this host.
+          env: { ...common, NBBUILD_STEP: r.step, NBBUILD_DEPS_ONLY: "0", NBBUILD_EXPECT_CONTENT_HASH: r.contentHash },
           secretFiles,
           tag,
           labels: r.labels,

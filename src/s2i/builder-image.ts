@@ -47,11 +47,28 @@ function productionModules(): string[] {
   return dirs;
 }
 
+/**
+ * In a checkout (src/ beside dist/), the source file newer than the compiled CLI, if any. The
+ * builder image carries dist/, so a dist older than the source would render steps with other code
+ * than this nbbuild: assemble's content hashes would not be the host's.
+ */
+export function staleDist(root = PACKAGE_ROOT): string | undefined {
+  const src = path.join(root, "src");
+  const main = path.join(root, "dist", "cli", "main.js");
+  if (!existsSync(src) || !existsSync(main)) return undefined;
+  const built = statSync(main).mtimeMs;
+  return filesUnder(src).find((f) => f.endsWith(".ts") && statSync(path.join(src, f)).mtimeMs > built);
+}
+
 /** The builder image's build context: Containerfile, node binary, nbbuild, S2I scripts. */
 export function builderContext(nodeBinary = process.execPath): { files: ContextFile[]; containerfile: string } {
   const dist = path.join(PACKAGE_ROOT, "dist");
   if (!existsSync(path.join(dist, "cli", "main.js"))) {
     throw NbbuildError.at({ file: dist }, "nbbuild is not compiled (no dist/cli/main.js): the builder image carries the compiled CLI", "run `npm run build` first");
+  }
+  const stale = staleDist();
+  if (stale) {
+    throw NbbuildError.at({ file: path.join(PACKAGE_ROOT, "src", stale) }, "this source file is newer than the compiled nbbuild in dist/, which the builder image carries: its steps would render with older code than this nbbuild's", "run `npm run build` first");
   }
   const files: ContextFile[] = [
     hostFile(path.join(PACKAGE_ROOT, "builder-image", "Containerfile"), "Containerfile"),

@@ -4,7 +4,7 @@
  * decides whether pip runs, and bad inputs fail with a clear NbbuildError. The fixture imports the
  * standard library only, so the real installer runs without reaching a package index.
  */
-import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, readlinkSync, statSync, symlinkSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, readlinkSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { NbbuildError } from "../../../src/errors.js";
@@ -18,6 +18,15 @@ const BASE = `127.0.0.1:5000/nbbuild/python@sha256:${"ab".repeat(32)}`;
 
 afterEach(cleanTemps);
 
+/** Puts the source where the S2I build injects it (assemble removes it when done). */
+function inject(paths: AssemblePaths): void {
+  rmSync(paths.source, { recursive: true, force: true });
+  mkdirSync(path.join(paths.source, "nb"), { recursive: true });
+  cpSync(path.join(REPO, "test/fixtures/notebooks/diamond.ipynb"), path.join(paths.source, "nb", "diamond.ipynb"));
+  writeFileSync(path.join(paths.source, "nb", "helper.txt"), "data\n");
+  symlinkSync("helper.txt", path.join(paths.source, "nb", "link.txt"));
+}
+
 function setup(): { paths: AssemblePaths; env: NodeJS.ProcessEnv } {
   const root = tempDir("nbbuild-assemble-");
   const paths: AssemblePaths = {
@@ -27,10 +36,7 @@ function setup(): { paths: AssemblePaths; env: NodeJS.ProcessEnv } {
     depsMarker: path.join(root, "state", "deps.json"),
     work: path.join(root, "work"),
   };
-  mkdirSync(path.join(paths.source, "nb"), { recursive: true });
-  cpSync(path.join(REPO, "test/fixtures/notebooks/diamond.ipynb"), path.join(paths.source, "nb", "diamond.ipynb"));
-  writeFileSync(path.join(paths.source, "nb", "helper.txt"), "data\n");
-  symlinkSync("helper.txt", path.join(paths.source, "nb", "link.txt"));
+  inject(paths);
   for (const d of ["src", "nbbuild", "deps"]) mkdirSync(path.join(paths.appRoot, d), { recursive: true });
   const env = { PATH: process.env.PATH, NBBUILD_BUILDER_BASE: BASE, NBBUILD_BUILDER_BASE_USER: "", NBBUILD_NOTEBOOK: "nb/diamond.ipynb", NBBUILD_STEP: "b" };
   return { paths, env };
@@ -53,6 +59,9 @@ describe("s2i assemble", () => {
     const lines: string[] = [];
     const r = await assemble(env, (l) => lines.push(l), paths);
     expect(r.dependencies).toBe("installed");
+    // The injected source is gone: the build commits the container's file system.
+    expect(existsSync(paths.source)).toBe(false);
+    inject(paths);
     const plan = await loadPlan(path.join(paths.source, "nb/diamond.ipynb"));
     const rendered = renderForBuilder(plan, "b", { ref: BASE, user: "" });
     expect(r.manifest.contentHash).toBe(rendered.contentHash);
@@ -74,7 +83,9 @@ describe("s2i assemble", () => {
     expect(deps.depsOnly).toBe(true);
     expect(readdirSync(path.join(paths.appRoot, "nbbuild"))).toEqual([]);
     // The dependency image's environment says NBBUILD_DEPS_ONLY=1: a step build must override it.
+    inject(paths);
     await expect(assemble({ ...env, NBBUILD_STEP: "c", NBBUILD_DEPS_ONLY: "1" }, () => {}, paths)).rejects.toThrow(/set NBBUILD_DEPS_ONLY=0/);
+    inject(paths);
     const step = await assemble({ ...env, NBBUILD_STEP: "c", NBBUILD_DEPS_ONLY: "0" }, () => {}, paths);
     expect(step.dependencies).toBe("from-image");
     expect(readdirSync(path.join(paths.appRoot, "nbbuild"))).toContain("step.py");
