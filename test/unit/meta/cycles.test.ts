@@ -35,7 +35,8 @@ function cycleOf(key: (file: string) => string): string[] | undefined {
 
 describe("import structure of src/", () => {
   test("the scan sees the imports", () => {
-    expect(edges).toContainEqual(["cli/plan.ts", "readers.ts", false]);
+    // cli/ now imports its stages lazily (import("…")), which this scan does not read: probe a static edge.
+    expect(edges).toContainEqual(["s2i/assemble.ts", "readers.ts", false]);
   });
   test("no cycle between folders", () => {
     expect(cycleOf((f) => (f.includes("/") ? f.split("/")[0]! : f))).toBeUndefined();
