@@ -20,8 +20,8 @@ afterAll(cleanTemps);
 
 /** Images this file leaves in docker (pulled step images, the fallback's dependency image): removed at the end. */
 const dockerImages: string[] = [];
-afterAll(() => {
-  if (dockerImages.length) execa("docker", ["rmi", "-f", ...dockerImages], { reject: false });
+afterAll(async () => {
+  if (dockerImages.length) await execa("docker", ["rmi", "-f", ...dockerImages], { reject: false });
 });
 
 const CLI = path.join(REPO, "bin/nbbuild.js");
