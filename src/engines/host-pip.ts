@@ -135,3 +135,62 @@ export function failedRequirementNames(errors: readonly string[]): string[] {
   return [...names];
 }
 
+
+/** Reads requirement lines against a set of installed versions with pip's own packaging (stdin: JSON). */
+const SATISFIED_SCRIPT = `
+import json, sys
+try:
+    from packaging.requirements import Requirement
+    from packaging.utils import canonicalize_name
+except ImportError:
+    from pip._vendor.packaging.requirements import Requirement
+    from pip._vendor.packaging.utils import canonicalize_name
+spec = json.load(sys.stdin)
+env = dict(spec["markers"])
+installed = {canonicalize_name(k): v for k, v in spec["installed"].items()}
+out = []
+for line in spec["lines"]:
+    try:
+        req = Requirement(line)
+        if req.marker is not None and not req.marker.evaluate(env):
+            continue
+        version = installed.get(canonicalize_name(req.name))
+        if req.url or version is None or not req.specifier.contains(version, prereleases=True):
+            out.append(line)
+    except Exception:
+        out.append(line)
+print(json.dumps(out))
+`;
+
+/**
+ * The requirement lines that `installed` (distribution → version, of the target image) does not
+ * satisfy, by pip's rules (the host's packaging, or pip's vendored copy: specifiers with
+ * pre-releases allowed, as the engines' installer checks; markers for the target's Python on
+ * Linux). Every line counts as unsatisfied when the host's Python cannot tell.
+ */
+export async function unsatisfiedRequirements(lines: string[], installed: Record<string, string>, target: { pythonVersion: string; machine: string }, python = "python3"): Promise<string[]> {
+  if (!lines.length) return [];
+  const markers = {
+    python_version: target.pythonVersion,
+    python_full_version: `${target.pythonVersion}.0`,
+    sys_platform: "linux",
+    platform_system: "Linux",
+    os_name: "posix",
+    platform_machine: target.machine,
+    implementation_name: "cpython",
+    platform_python_implementation: "CPython",
+  };
+  const r = await execa(python, ["-c", SATISFIED_SCRIPT], {
+    input: JSON.stringify({ lines, installed, markers }),
+    env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: process.env.HOME ?? tmpdir() },
+    extendEnv: false,
+    reject: false,
+    timeout: 60_000,
+  }).catch(() => undefined);
+  try {
+    if (r?.exitCode === 0) return JSON.parse(String(r.stdout)) as string[];
+  } catch {
+    /* not JSON: fall through */
+  }
+  return lines;
+}

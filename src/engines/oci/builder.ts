@@ -15,6 +15,7 @@ import type { BuildContextFiles, BuildOptions, Builder, ImageInfo, Publisher } f
 import { deriveConfig, imageManifest, jsonBytes, OCI_CONFIG, OCI_INDEX, OCI_LAYER_GZIP, OCI_MANIFEST, type ImageConfig } from "./image.js";
 import { buildLayer, withParents, type LayerEntry } from "./layer.js";
 import { mergeFacts, scanLayer, type PythonFacts } from "./python-facts.js";
+import { findPython, machineOf } from "./wheel-target.js";
 import type { InstalledPackages } from "./packages.js";
 import { OciStore, type Descriptor, type Manifest } from "./store.js";
 
@@ -168,16 +169,26 @@ export class OciBuilder implements Builder {
     const dists = new Map(facts.distributions.map((d) => [normalizeName(d.name), d.version]));
     const modules = new Set(facts.modules);
     const missing: string[] = [];
+    const ask: string[] = [];
     for (const line of pk.requirements) {
       const name = requirementName(line);
       const version = name ? dists.get(normalizeName(name)) : undefined;
-      // A bare name is satisfied by any version; `name==V` only by V; other specifiers need pip.
+      // A bare name is satisfied by any version, `name==V` only by V; pip's rules tell the rest.
       const spec = name ? line.trim().slice(name.length).trim() : line;
-      const ok = version !== undefined && (spec === "" || spec === `==${version}`);
-      if (!ok) missing.push(line);
+      if (version !== undefined && (spec === "" || spec === `==${version}`)) continue;
+      if (version !== undefined || line.includes(";")) ask.push(line);
+      else missing.push(line);
+    }
+    if (ask.length) {
+      const pathVar = (below.config.config?.Env ?? []).find((e) => e.startsWith("PATH="))?.slice(5) ?? "/usr/local/bin:/usr/bin:/bin";
+      const python = findPython(facts, pathVar);
+      const target = { pythonVersion: python?.version ?? "", machine: machineOf(below.config.architecture) };
+      const { unsatisfiedRequirements } = await import("../host-pip.js");
+      const unmet = python ? await unsatisfiedRequirements(ask, Object.fromEntries(dists), target) : ask;
+      missing.push(...pk.requirements.filter((l) => ask.includes(l) && unmet.includes(l)));
     }
     for (const imp of pk.imports) if (!modules.has(imp.module.split(".")[0]!)) missing.push(imp.distribution);
-    return missing;
+    return pk.requirements.filter((l) => missing.includes(l)).concat(missing.filter((m) => !pk.requirements.includes(m)));
   }
 
   /**

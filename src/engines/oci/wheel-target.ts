@@ -19,6 +19,9 @@ export interface ImagePython {
 /** OCI architecture → the machine name wheel platform tags use. */
 const MACHINE: Record<string, string> = { amd64: "x86_64", arm64: "aarch64", ppc64le: "ppc64le", s390x: "s390x", "386": "i686", arm: "armv7l" };
 
+/** The machine name of an OCI architecture (`amd64` → `x86_64`). */
+export const machineOf = (architecture: string) => MACHINE[architecture] ?? architecture;
+
 /** The `python3` a PATH finds in the image, following links, with its version; undefined when none. */
 export function findPython(facts: Pick<PythonFacts, "interpreters" | "pythonVersions">, pathVar: string): { python: string; version: string } | undefined {
   const byPath = new Map(facts.interpreters.map((i) => [i.path, i]));
@@ -65,7 +68,7 @@ export function platformTags(libc: PythonFacts["libc"], machine: string): string
 export function imagePython(facts: PythonFacts, architecture: string, pathVar: string): ImagePython | { why: string } {
   const found = findPython(facts, pathVar);
   if (!found) return { why: `no python3 on the image's PATH (${pathVar}) could be read from its layers` };
-  const machine = MACHINE[architecture] ?? architecture;
+  const machine = machineOf(architecture);
   const cp = `cp${found.version.replace(".", "")}`;
   const platforms = platformTags(facts.libc, machine);
   return {

@@ -215,6 +215,21 @@ describe("oci builder: dependencies from wheels, without an engine", () => {
     expect(digests[1]).toBe(digests[0]);
   });
 
+  it("reads specifiers and markers by pip's rules against the base's distributions", async () => {
+    const builder = new OciBuilder({ storeDir: tempDir("nbbuild-store-") });
+    // Satisfied by the base's basepkg 1.5.3, or not asked for on Python 3.11: nothing to install.
+    const met = ["basepkg>=1.0,<2", 'nothere==1.0; python_version < "3.0"'];
+    await builder.build({ files: [], containerfile: "Containerfile", image: depsImage(met) }, "nbbuild-deps:met", { pip: pip() });
+    const img = builder.image("nbbuild-deps:met")!;
+    expect(img.manifest.layers).toHaveLength(2); // base, app-root layout
+    const layout = await layerFiles(builder.store.readBlob(img.manifest.layers[1]!.digest));
+    expect(layout.find((e) => e.name === "opt/app-root/deps/.nbbuild-installed.json")!.data.toString()).toBe('{"installed": []}');
+    // A newer basepkg is needed: it must be fetched (and this wheel folder has none).
+    const err = await builder.build({ files: [], containerfile: "Containerfile", image: depsImage(["basepkg>=2", "demo-pkg"]) }, "nbbuild-deps:unmet", { pip: pip() }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(NeedsEngine);
+    expect((err as NeedsEngine).requirements).toEqual(["basepkg"]);
+  });
+
   it("signals NeedsEngine, naming the requirement, when it exists only as an sdist", async () => {
     const builder = new OciBuilder({ storeDir: tempDir("nbbuild-store-") });
     const err = await builder.build({ files: [], containerfile: "Containerfile", image: depsImage(["sdist-only==0.2.0"]) }, "nbbuild-deps:sdist", { pip: pip() }).catch((e: unknown) => e);
@@ -253,6 +268,8 @@ function pushPythonBase(r: TestRegistry): Promise<string> {
     f("usr/lib/python3.11/os.py", ""),
     f("usr/bin/python3.11", "ELF", 0o755),
     { path: "usr/bin/python3", type: "symlink", mode: 0o777, uid: 0, gid: 0, linkTarget: "python3.11" },
+    f("usr/lib/python3/dist-packages/basepkg/__init__.py", ""),
+    f("usr/lib/python3/dist-packages/basepkg-1.5.3.dist-info/METADATA", "Metadata-Version: 2.1\nName: basepkg\nVersion: 1.5.3\n"),
     f("usr/lib/x86_64-linux-gnu/libc.so.6", "\x7fELF … GNU C Library (Debian GLIBC 2.36-9) stable release version 2.36.\n", 0o755),
   ], { Env: ["PATH=/usr/local/bin:/usr/bin:/bin"] });
 }
