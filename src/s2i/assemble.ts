@@ -109,6 +109,20 @@ function copyTree(from: string, to: string): void {
 }
 
 /**
+ * Gives group 0 the owner's rights on every file and folder under `dir` (links untouched), as the
+ * installer's fix_permissions does: artifacts unpacked by a non-root tar lost them to its umask.
+ */
+function groupLikeOwner(dir: string): void {
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, e.name);
+    if (e.isSymbolicLink()) continue;
+    const mode = statSync(p).mode & 0o7777;
+    chmodSync(p, (mode & ~0o6070) | (((mode >> 6) & 0o7) << 3));
+    if (e.isDirectory()) groupLikeOwner(p);
+  }
+}
+
+/**
  * Runs the rendered installer as the dependency Containerfile's RUN line does, into a scratch
  * APP_ROOT (the installer moves it into its export folder, and /opt cannot be renamed by the
  * assemble user), then copies the installed `deps/` into `appRoot`.
@@ -215,6 +229,7 @@ export async function assemble(env: NodeJS.ProcessEnv, say: (line: string) => vo
       dependencies = "artifacts";
       say(`nbbuild: dependencies ${want.slice(0, 12)} restored from the previous build's artifacts: no pip run`);
       copyTree(path.join(paths.artifacts, "deps"), depsDir);
+      groupLikeOwner(depsDir);
       chmodSync(depsDir, 0o775);
     } else {
       dependencies = "installed";
@@ -231,8 +246,10 @@ export async function assemble(env: NodeJS.ProcessEnv, say: (line: string) => vo
   }
   rmSync(paths.work, { recursive: true, force: true });
   // The build commits the container's whole file system: the injected source (with whatever the
-  // folder rules kept out of the image, `.env` files say) must not stay behind in /tmp/src.
+  // folder rules kept out of the image, `.env` files say) must not stay behind in /tmp/src, nor a
+  // second copy of the dependency set in /tmp/artifacts.
   rmSync(paths.source, { recursive: true, force: true });
+  rmSync(paths.artifacts, { recursive: true, force: true });
   say(`nbbuild: assembled ${depsOnly ? "the dependency image of" : "step"} ${manifest.step}`);
   return { manifest, dependencies, depsOnly };
 }

@@ -24,7 +24,9 @@ import { builderBaseFromLabels, renderForBuilder } from "../../src/s2i/builder-b
 import { asDockerfileContext } from "../../src/s2i/dockerfile.js";
 import { expectedStepOutput, pipelineRun, printed, referenceRun } from "./equivalence.helpers.js";
 import { BASE, copyExample, runRestricted, sh } from "./image-helpers.js";
-import { cleanTemps } from "../support/temp.js";
+import { cleanTemps, tempDir } from "../support/temp.js";
+import { buildWheel, serveIndex, wheelName } from "../support/pip-index.js";
+import { writeTaggedNotebook } from "../support/tagged-notebook.js";
 
 const RUN_ID = `${process.pid}-${Date.now()}`;
 const BUILDER = `nbbuild-builder:e2e-${RUN_ID}`;
@@ -193,4 +195,50 @@ describe("OpenShift 4's path: the as-dockerfile Containerfile built with buildah
       expect(info.user).toBe("1001");
     }
   }, 45 * 60_000); // vfs copies the 1.4 GB root file system for every build and every export
+});
+
+describe("an incremental S2I build (s2i build --incremental): save-artifacts of the previous image", () => {
+  it("a step built on the bare builder installs from the 127.0.0.1 index once; after an edit, the artifacts restore it with no index request", async () => {
+    const seen: string[] = [];
+    const value = `incr-${RUN_ID}`;
+    const index = await serveIndex([buildWheel(tempDir("nbbuild-incr-wheel-"), value, "nbbuild-incr-probe")], { seen });
+    try {
+      const src = tempDir("nbbuild-incr-");
+      writeFileSync(path.join(src, "requirements.txt"), "nbbuild-incr-probe==0.1.0\n");
+      const cells = (extra: string) => [{ tags: ["step:show"], source: `import nbbuild_incr_probe\nprint('probe', nbbuild_incr_probe.VALUE)${extra}` }];
+      writeTaggedNotebook(src, "incr.ipynb", cells(""));
+      // One BuildConfig per step, no dependency image: from is the builder itself.
+      const build = async (tag: string, incrementalFrom?: string) => {
+        const logs: string[] = [];
+        await s2i.sourceBuild({
+          from: BUILDER, source: src, tag, incrementalFrom, network: "host", onLog: (l) => logs.push(l),
+          env: { NBBUILD_NOTEBOOK: "incr.ipynb", NBBUILD_STEP: "show", NBBUILD_DEPS_ONLY: "0", PIP_INDEX_URL: index.url },
+        });
+        made.push(tag);
+        return logs.join("\n");
+      };
+      const first = await build(`nbbuild-s2i-incr:1-${RUN_ID}`);
+      expect(first).toMatch(/nbbuild: installing nbbuild-incr-probe==0\.1\.0/);
+      expect(seen.some((l) => l.startsWith(`GET /files/${wheelName("nbbuild-incr-probe", "0.1.0")} `)), seen.join("\n")).toBe(true);
+
+      // A one-cell edit: the same dependency set, another content hash.
+      writeTaggedNotebook(src, "incr.ipynb", cells("\nprint('edited')"));
+      seen.length = 0;
+      const second = await build(`nbbuild-s2i-incr:2-${RUN_ID}`, `nbbuild-s2i-incr:1-${RUN_ID}`);
+      expect(second).toMatch(/nbbuild: dependencies [0-9a-f]{12} restored from the previous build's artifacts: no pip run/);
+      expect(second).not.toMatch(/nbbuild: installing/);
+      expect(seen, "requests to the index during the incremental build").toEqual([]);
+
+      const image = `nbbuild-s2i-incr:2-${RUN_ID}`;
+      const out = runRestricted(image, "import nbbuild_incr_probe, os; print(nbbuild_incr_probe.VALUE, nbbuild_incr_probe.__file__); print('edited' in open('/opt/app-root/nbbuild/step.py').read(), os.path.exists('/tmp/artifacts'))", ["--tmpfs", "/opt/app-root/src"]);
+      expect(out).toContain(`${value} /opt/app-root/deps/nbbuild_incr_probe/__init__.py`);
+      expect(out).toContain("True");
+      // The restored set is the installed one, byte for byte; the image keeps no second copy.
+      const deps = (img: string) => Object.fromEntries(Object.entries(appRootTree(img)).filter(([p]) => p.startsWith("/opt/app-root/deps")));
+      expect(deps(image)).toEqual(deps(`nbbuild-s2i-incr:1-${RUN_ID}`));
+      expect(sh("docker", ["run", "--rm", "--network", "none", image, "python3", "-c", "import os; print(os.path.exists('/tmp/artifacts'), os.path.exists('/tmp/src'))"]).trim()).toBe("False False");
+    } finally {
+      await index.close();
+    }
+  });
 });

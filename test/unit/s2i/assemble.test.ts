@@ -102,10 +102,13 @@ describe("s2i assemble", () => {
     const again = setup();
     const hash = JSON.parse(readFileSync(paths.depsMarker, "utf8")).dependencyHash as string;
     mkdirSync(path.join(again.paths.artifacts, "deps"), { recursive: true });
-    writeFileSync(path.join(again.paths.artifacts, "deps", "restored.txt"), "from artifacts");
+    // Unpacked by a non-root tar (umask 022): group 0 lost its write bit.
+    writeFileSync(path.join(again.paths.artifacts, "deps", "restored.txt"), "from artifacts", { mode: 0o644 });
     writeFileSync(path.join(again.paths.artifacts, "deps.json"), JSON.stringify({ dependencyHash: hash, requirements: [] }));
     expect((await assemble(again.env, () => {}, again.paths)).dependencies).toBe("artifacts");
     expect(readFileSync(path.join(again.paths.appRoot, "deps/restored.txt"), "utf8")).toBe("from artifacts");
+    expect(statSync(path.join(again.paths.appRoot, "deps/restored.txt")).mode & 0o777).toBe(0o664);
+    expect(existsSync(again.paths.artifacts)).toBe(false);
   });
 
   it("reads .s2i/environment (the build env wins) and removes the pip build secret before rendering", async () => {
