@@ -1,11 +1,11 @@
 #!/usr/bin/env node
-// Runs every bench script in this folder (plan, build, oci), one after the other.
+// Runs every bench script in this folder (start-up, plan, build, oci), one after the other.
 import { existsSync } from "node:fs";
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 
 let failed = 0;
-for (const name of ["plan.mjs", "build.mjs", "oci.mjs"]) {
+for (const name of ["startup.mjs", "plan.mjs", "build.mjs", "oci.mjs"]) {
   const file = join(import.meta.dirname, name);
   if (!existsSync(file)) continue;
   console.log(`== ${name}`);

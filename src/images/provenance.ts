@@ -1,17 +1,27 @@
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import type { Plan } from "../plan/types.js";
 import type { Provenance } from "../render/types.js";
 import { stripCredentials } from "../render/pip.js";
 
 
-function git(cwd: string, args: string[]): string {
+function gitIn(cwd: string, args: string[]): string {
   try {
     return execFileSync("git", ["-C", cwd, ...args], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"], timeout: 10_000 }).trim();
   } catch {
     return "";
+  }
+}
+
+/** True when `dir` or a folder above it holds `.git` (or GIT_DIR is set): only then is git asked. */
+function inGitCheckout(dir: string, env: NodeJS.ProcessEnv): boolean {
+  if (env.GIT_DIR) return true;
+  // Bounded by the depth of the path: dirname of the root is the root.
+  for (let d = path.resolve(dir); ; d = path.dirname(d)) {
+    if (existsSync(path.join(d, ".git"))) return true;
+    if (path.dirname(d) === d) return false;
   }
 }
 
@@ -27,6 +37,8 @@ export function readProvenance(plan: Plan, env: NodeJS.ProcessEnv = process.env)
   } catch {
     /* a hand-made plan without its file */
   }
+  // Three git processes cost more than rendering a whole plan: skip them outside a checkout.
+  const git = inGitCheckout(plan.root, env) ? gitIn : () => "";
   const revision = git(plan.root, ["rev-parse", "HEAD"]);
   const remote = git(plan.root, ["remote", "get-url", "origin"]);
   const epochText = env.SOURCE_DATE_EPOCH || git(plan.root, ["log", "-1", "--format=%ct", "--", plan.source.file]);

@@ -45,12 +45,18 @@ function appEnv(): [string, string][] {
   ];
 }
 
-/** Memo of folder listings and file reads shared by the steps of one render. */
+/**
+ * Memo shared by the steps of one render: folder listings, file reads, each step's base and each
+ * dependency set's context (steps of a set share it; without the memo a plan's render grows with
+ * the square of its steps).
+ */
 interface Cache {
   folders: Map<string, FolderFile[]>;
   texts: Map<string, string | undefined>;
+  bases: Map<Step, string>;
+  deps: Map<string, DependencyContext>;
 }
-const newCache = (): Cache => ({ folders: new Map(), texts: new Map() });
+const newCache = (): Cache => ({ folders: new Map(), texts: new Map(), bases: new Map(), deps: new Map() });
 
 /** The base a step builds on, as written and after the image map, and who chose it. */
 export interface BaseChoice {
@@ -140,11 +146,18 @@ function dependencySource(step: Step): string {
   return step.script ?? step.code.find((b) => b.role === "step")?.file ?? step.code[0]?.file ?? `${step.source.file}#${step.source.node}`;
 }
 
+/** `stepBase`, once per step of a render. */
+function cachedBase(plan: Plan, step: Step, options: RenderOptions, cache: Cache): string {
+  let base = cache.bases.get(step);
+  if (base === undefined) cache.bases.set(step, (base = stepBase(plan, step, options)));
+  return base;
+}
+
 /** Steps sharing a dependency image with `step`: same base and same dependency source. */
-function dependencyGroup(plan: Plan, step: Step, options: RenderOptions): Step[] {
-  const base = stepBase(plan, step, options);
+function dependencyGroup(plan: Plan, step: Step, options: RenderOptions, cache: Cache): Step[] {
+  const base = cachedBase(plan, step, options, cache);
   const source = dependencySource(step);
-  return plan.steps.filter((s) => stepBase(plan, s, options) === base && dependencySource(s) === source);
+  return plan.steps.filter((s) => cachedBase(plan, s, options, cache) === base && dependencySource(s) === source);
 }
 
 /** Python source a step runs (its code blocks, or its script file). */
@@ -153,10 +166,19 @@ function stepSource(plan: Plan, step: Step, cache: Cache): string {
   return step.code.map((b) => b.source).join("\n");
 }
 
+/** The dependency context of `step`'s set, rendered once per render (its warnings said once). */
+function dependenciesOf(plan: Plan, step: Step, options: RenderOptions, cache: Cache, diagnostics: Diagnostic[]): DependencyContext {
+  // What renderDependencies reads of the step: its base, its dependency source, its notebook's folder.
+  const key = JSON.stringify([cachedBase(plan, step, options, cache), dependencySource(step), path.posix.dirname(step.source.file)]);
+  let deps = cache.deps.get(key);
+  if (!deps) cache.deps.set(key, (deps = renderDependencies(plan, step, options, cache, diagnostics)));
+  return deps;
+}
+
 function renderDependencies(plan: Plan, step: Step, options: RenderOptions, cache: Cache, diagnostics: Diagnostic[]): DependencyContext {
-  const base = stepBase(plan, step, options);
+  const base = cachedBase(plan, step, options, cache);
   const resolvedBase: ResolvedBase = options.bases?.[base] ?? { ref: base };
-  const group = dependencyGroup(plan, step, options);
+  const group = dependencyGroup(plan, step, options, cache);
   const reqFile = options.requirementsFile
     ? path.resolve(options.requirementsFile)
     : path.join(plan.root, path.posix.dirname(step.source.file), "requirements.txt");
@@ -259,7 +281,7 @@ function renderDependencies(plan: Plan, step: Step, options: RenderOptions, cach
 
 function renderWith(plan: Plan, step: Step, options: RenderOptions, cache: Cache): RenderedStep {
   const diagnostics: Diagnostic[] = [];
-  const deps = renderDependencies(plan, step, options, cache, diagnostics);
+  const deps = dependenciesOf(plan, step, options, cache, diagnostics);
   const folder = folderFiles(plan, step, cache, diagnostics);
   const size = folder.reduce((n, f) => n + f.data.length, 0);
   if (size > FOLDER_WARN_BYTES) {

@@ -10,12 +10,18 @@ import { TEMPLATES_DIR, templateBytes } from "./templates.js";
 /** Folder of the runner package under templates/. */
 export const RUNNER_PACKAGE = "nbbuild_runner";
 
-/** Template-relative paths of the runner: runner.py, then the package's .py files sorted by name. */
+let templatePaths: string[] | undefined;
+
+/** Template-relative paths of the runner: runner.py, then the package's .py files sorted by name (listed once: the templates ship with nbbuild). */
 export function runnerTemplatePaths(): string[] {
-  const modules = readdirSync(path.join(TEMPLATES_DIR, RUNNER_PACKAGE))
-    .filter((n) => n.endsWith(".py"))
-    .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-  return ["runner.py", ...modules.map((n) => `${RUNNER_PACKAGE}/${n}`)];
+  templatePaths ??= [
+    "runner.py",
+    ...readdirSync(path.join(TEMPLATES_DIR, RUNNER_PACKAGE))
+      .filter((n) => n.endsWith(".py"))
+      .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
+      .map((n) => `${RUNNER_PACKAGE}/${n}`),
+  ];
+  return templatePaths;
 }
 
 /** The runner's context files under `nbbuild/` (mode 0664: group 0 gets the owner's rights). */
