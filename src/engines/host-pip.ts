@@ -97,7 +97,7 @@ export async function downloadWheels(req: WheelhouseRequest): Promise<string[]> 
   if (r.exitCode !== 0) {
     throw NbbuildError.at(
       { file: "requirements" },
-      `fetching ${req.requirements.join(" ")} on this machine failed (pip download exited ${r.exitCode}): ${lines.slice(-6).join(" | ")}`,
+      `fetching ${req.requirements.map(stripCredentials).join(" ")} on this machine failed (pip download exited ${r.exitCode ?? "without running"}): ${lines.length ? lines.slice(-6).join(" | ") : redactLine(r.shortMessage ?? "", req.pip)}`,
       "check the requirements and the index options (with credentials, nbbuild fetches wheels on this machine: the packages must exist as wheels for the base image's Python, and python3 -m pip must work here)",
     );
   }

@@ -8,6 +8,7 @@
 import { mkdtemp, readFile, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { NbbuildError } from "../../errors.js";
 import { downloadWheels, failedRequirementNames, pipErrorLines } from "../host-pip.js";
 import type { PipOptions } from "../../render/pip.js";
 import { normalizeName, requirementName } from "../../render/requirements.js";
@@ -79,10 +80,12 @@ export async function installPackages(req: PackageInstall): Promise<InstalledPac
           req.onLog?.(l);
         },
       });
-    } catch {
+    } catch (err) {
       const names = failedRequirementNames(pipErrorLines(log));
-      const which = names.length ? names.join(", ") : req.need.join(", ");
-      throw new NeedsEngine(`no wheel of ${which} (or of a dependency) for ${py.describe} could be fetched`, names.length ? names : req.need);
+      if (names.length) throw new NeedsEngine(`no wheel of ${names.join(", ")} (or of a dependency) for ${py.describe} could be fetched`, names);
+      // pip named no requirement: it did not run here (no python3 -m pip), or the index failed.
+      const why = err instanceof NbbuildError ? err.problems[0]!.message : (err as Error).message;
+      throw new NeedsEngine(`the wheels of ${req.need.join(", ")} for ${py.describe} could not be fetched on this machine (${why})`, req.need);
     }
     const scheme: InstallScheme = { site: req.deps, scripts: `${req.deps}/bin`, data: req.deps, headers: `${req.deps}/include`, python: py.python, uid: req.uid, gid: req.gid };
     const entries = new Map<string, LayerEntry>();

@@ -12,7 +12,9 @@ import { gunzipSync } from "node:zlib";
 import { Readable } from "node:stream";
 import { extract } from "tar-stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { downloadWheels } from "../../../src/engines/host-pip.js";
 import { OciBuilder } from "../../../src/engines/oci/builder.js";
+import { NbbuildError } from "../../../src/errors.js";
 import { NeedsEngine } from "../../../src/engines/oci/needs-engine.js";
 import { installWheel, parseRecord, type InstallScheme } from "../../../src/engines/oci/wheel-install.js";
 import { findPython, platformTags } from "../../../src/engines/oci/wheel-target.js";
@@ -143,6 +145,15 @@ out.close()`, file, path.join(dir, "tampered.whl")]);
     expect(() => installWheel("demo_pkg-1.0-py3-none-any.whl", readFileSync(path.join(dir, "tampered.whl")), SCHEME)).toThrow(/demo_pkg\/__init__.py does not match the wheel's RECORD/);
     const escape = demoWheel(tempDir("nbbuild-whl-esc-"), { files: { "../../etc/evil": "x" } });
     expect(() => installWheel(path.basename(escape), readFileSync(escape), SCHEME)).toThrow(/would land outside the install folder/);
+  });
+});
+
+describe("pip on this machine", () => {
+  it("says when pip did not run at all, without credentials", async () => {
+    const err = await downloadWheels({ requirements: ["demo-pkg"], pip: { indexUrl: "http://user:secret-pw@127.0.0.1:9/simple" }, dest: tempDir("nbbuild-dl-"), python: "/nonexistent/python3" }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(NbbuildError);
+    expect((err as Error).message).toMatch(/fetching demo-pkg on this machine failed \(pip download exited without running\): .*ENOENT/);
+    expect((err as Error).message).not.toContain("secret-pw");
   });
 });
 
