@@ -36,7 +36,8 @@ function notebook(steps, edit = 0) {
   const mid = Math.floor(steps / 2);
   const cells = Array.from({ length: steps }, (_, i) => ({
     cell_type: "code", id: `c${i}`, metadata: { tags: i === 0 ? [`block:s${i}`] : [`block:s${i}`, `prev:s${i - 1}`] }, execution_count: null, outputs: [],
-    source: i === 0 ? "v0 = 1\nprint(v0)\n" : `v${i} = v${i - 1} + ${i === mid ? 1 + edit : 1}\nprint(v${i})\n`,
+    // The run id makes every content hash new, so "cold" is cold for the daemon too (not cached by an earlier run).
+    source: i === 0 ? `# bench ${RUN}\nv0 = 1\nprint(v0)\n` : `v${i} = v${i - 1} + ${i === mid ? 1 + edit : 1}\nprint(v${i})\n`,
   }));
   return JSON.stringify({ cells, metadata: { kernelspec: { name: "python3", display_name: "Python 3", language: "python" } }, nbformat: 4, nbformat_minor: 5 });
 }
@@ -73,7 +74,7 @@ function plainDocker(steps, dir) {
   const build = (i, edit) => {
     const d = join(root, `s${i}`);
     mkdirSync(d, { recursive: true });
-    writeFileSync(join(d, "step.py"), `v = ${i} + ${edit}\nprint(v)\n`);
+    writeFileSync(join(d, "step.py"), `# bench ${RUN}\nv = ${i} + ${edit}\nprint(v)\n`);
     writeFileSync(join(d, "Dockerfile"), `FROM ${BASE}\nCOPY step.py /opt/app-root/nbbuild/step.py\nUSER 1001\n`);
     execFileSync("docker", ["build", "-q", "-t", `nbbuild-bench-plain-${RUN}-s${i}`, d], { stdio: "ignore", timeout: 600_000 });
   };
