@@ -1,30 +1,14 @@
 import { Readable } from "node:stream";
-import { extract } from "tar-stream";
 import { describe, expect, it } from "vitest";
 import { DockerEngine, type DockerClient } from "../../../src/engines/docker.js";
 import { redact } from "../../../src/engines/engine.js";
 import { isLoopbackRegistry, splitTag } from "../../../src/registry/reference.js";
 import { tarContext } from "../../../src/engines/tar.js";
+import { readTar } from "../../support/tar.js";
 
 /** Reads a tar stream into {name: [mode, content]}. */
 async function untar(stream: NodeJS.ReadableStream): Promise<Record<string, [string, string]>> {
-  const out: Record<string, [string, string]> = {};
-  const ex = extract();
-  const done = new Promise<void>((resolve, reject) => {
-    ex.on("entry", (h, s, next) => {
-      const chunks: Buffer[] = [];
-      s.on("data", (c: unknown) => chunks.push(c as Buffer));
-      s.on("end", () => {
-        out[h.name] = [(h.mode ?? 0).toString(8), Buffer.concat(chunks).toString()];
-        next();
-      });
-    });
-    ex.on("finish", resolve);
-    ex.on("error", reject);
-  });
-  (stream as Readable).pipe(ex as unknown as NodeJS.WritableStream);
-  await done;
-  return out;
+  return Object.fromEntries((await readTar(stream)).map((e) => [e.name, [e.mode.toString(8), e.data.toString()]]));
 }
 
 /** A fake of the dockerode subset: records build calls and answers with a progress stream. */

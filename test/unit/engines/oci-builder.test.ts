@@ -7,9 +7,6 @@
 import { createHash } from "node:crypto";
 import { cpSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { gunzipSync } from "node:zlib";
-import { extract } from "tar-stream";
-import { Readable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { OciBuilder } from "../../../src/engines/oci/builder.js";
 import { OCI_CONFIG, OCI_MANIFEST, jsonBytes } from "../../../src/engines/oci/image.js";
@@ -23,6 +20,7 @@ import { ATTACHMENT_TYPES, readAttachment } from "../../../src/registry/attachme
 import { handWinePlan } from "../render/wine-plan.js";
 import { pushOneLayerImage } from "../../support/oci-image.js";
 import { startTestRegistry, type TestRegistry } from "../../support/registry-server.js";
+import { readTar } from "../../support/tar.js";
 import { cleanTemps, tempDir } from "../../support/temp.js";
 
 let reg: TestRegistry;
@@ -62,20 +60,7 @@ const sha = (b: Buffer) => `sha256:${createHash("sha256").update(b).digest("hex"
 
 /** name → [mode, uid, gid, mtime seconds] of a gzipped layer. */
 async function entries(blob: Buffer): Promise<[string, string, number, number, number][]> {
-  const out: [string, string, number, number, number][] = [];
-  const ex = extract();
-  const done = new Promise<void>((resolve, reject) => {
-    ex.on("entry", (h, s, next) => {
-      out.push([h.name, (h.mode ?? 0).toString(8), h.uid ?? -1, h.gid ?? -1, (h.mtime?.getTime() ?? -1) / 1000]);
-      s.on("end", next);
-      s.resume();
-    });
-    ex.on("finish", resolve);
-    ex.on("error", reject);
-  });
-  Readable.from([gunzipSync(blob)]).pipe(ex);
-  await done;
-  return out;
+  return (await readTar(blob, { gzipped: true })).map((e) => [e.name, e.mode.toString(8), e.uid, e.gid, e.mtime]);
 }
 
 describe("oci engine", () => {
@@ -198,19 +183,7 @@ describe("oci engine", () => {
     const rec = await buildImages(wine(), { engine: builder, base, env: ENV, output });
     const tag = rec.steps.split!.tag;
     const tarFile = file.replace("{}", tag.replace(/[^\w.-]+/g, "_"));
-    const names = new Map<string, Buffer>();
-    const ex = extract();
-    const done = new Promise<void>((resolve, reject) => {
-      ex.on("entry", (h, st, next) => {
-        const chunks: Buffer[] = [];
-        st.on("data", (c: unknown) => chunks.push(c as Buffer));
-        st.on("end", () => (names.set(h.name, Buffer.concat(chunks)), next()));
-      });
-      ex.on("finish", resolve);
-      ex.on("error", reject);
-    });
-    Readable.from([readFileSync(tarFile)]).pipe(ex);
-    await done;
+    const names = new Map((await readTar(readFileSync(tarFile))).map((e) => [e.name, e.data]));
     const manifest = JSON.parse(names.get("manifest.json")!.toString()) as { Config: string; RepoTags: string[]; Layers: string[] }[];
     const img = builder.image(tag)!;
     expect(manifest).toEqual([{

@@ -8,9 +8,6 @@ import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { gunzipSync } from "node:zlib";
-import { Readable } from "node:stream";
-import { extract } from "tar-stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { downloadWheels } from "../../../src/engines/host-pip.js";
 import { OciBuilder } from "../../../src/engines/oci/builder.js";
@@ -23,6 +20,7 @@ import type { ImageDescription } from "../../../src/render/image-description.js"
 import { pushOneLayerImage } from "../../support/oci-image.js";
 import { buildSdist, buildWheel } from "../../support/pip-index.js";
 import { startTestRegistry, type TestRegistry } from "../../support/registry-server.js";
+import { readTar } from "../../support/tar.js";
 import { cleanTemps, tempDir } from "../../support/temp.js";
 
 const SCHEME: InstallScheme = {
@@ -252,25 +250,7 @@ describe("oci builder: dependencies from wheels, without an engine", () => {
 });
 
 /** name, mode, uid, gid, mtime and bytes of each entry of a gzipped layer. */
-async function layerFiles(blob: Buffer): Promise<{ name: string; mode: number; uid: number; gid: number; mtime: number; data: Buffer }[]> {
-  const out: { name: string; mode: number; uid: number; gid: number; mtime: number; data: Buffer }[] = [];
-  const ex = extract();
-  const done = new Promise<void>((resolve, reject) => {
-    ex.on("entry", (h, s, next) => {
-      const chunks: Buffer[] = [];
-      s.on("data", (c: unknown) => chunks.push(c as Buffer));
-      s.on("end", () => {
-        out.push({ name: h.name, mode: h.mode ?? 0, uid: h.uid ?? -1, gid: h.gid ?? -1, mtime: (h.mtime?.getTime() ?? -1) / 1000, data: Buffer.concat(chunks) });
-        next();
-      });
-    });
-    ex.on("finish", resolve);
-    ex.on("error", reject);
-  });
-  Readable.from([gunzipSync(blob)]).pipe(ex);
-  await done;
-  return out;
-}
+const layerFiles = (blob: Buffer) => readTar(blob, { gzipped: true });
 
 /** Pushes a one-layer base laid out as Debian's python3.11 (interpreter link, glibc 2.36); returns it pinned. */
 function pushPythonBase(r: TestRegistry): Promise<string> {
