@@ -12,7 +12,7 @@ import type { BuildRecord } from "../../src/images/record-types.js";
 import { writeStepContext, type StepContextManifest } from "../../src/images/step-context.js";
 import { DockerEngine } from "../../src/engines/docker.js";
 import type { Plan } from "../../src/plan/types.js";
-import { BASE, copyExample, runRestricted, sh, winePlan } from "./image-helpers.js";
+import { BASE, copyExample, runRestricted, sh, shAsync, winePlan } from "./image-helpers.js";
 import { cleanTemps, tempDir } from "../support/temp.js";
 
 const STEP = "split";
@@ -70,9 +70,9 @@ describe("nbbuild context with docker build", () => {
     expect(ids.at(-1)).toBe(record.steps[STEP]!.id);
   }, 600_000);
 
-  it("an uncached docker build of the step context has the same files, owner, user and labels", () => {
+  it("an uncached docker build of the step context has the same files, owner, user and labels", async () => {
     const ours = record.steps[STEP]!.tag;
-    sh("docker", ["build", "--no-cache", "-q", "-f", path.join(out, "step/Containerfile"), "-t", extraTag, path.join(out, "step")], 600_000);
+    await shAsync("docker", ["build", "--no-cache", "-q", "-f", path.join(out, "step/Containerfile"), "-t", extraTag, path.join(out, "step")], 600_000);
     const a = inspect(ours);
     const b = inspect(extraTag);
     expect(b.Id).not.toBe(a.Id);

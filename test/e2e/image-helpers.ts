@@ -3,6 +3,7 @@
  * hand from the notebook's cells), copies of examples in temporary folders, docker/skopeo calls.
  */
 import { execFileSync } from "node:child_process";
+import { execa } from "execa";
 import { cpSync } from "node:fs";
 import path from "node:path";
 import { loadPlan } from "../../src/readers.js";
@@ -32,7 +33,18 @@ export async function winePlan(dir: string): Promise<Plan> {
   }
 }
 
-/** Runs a command and returns its stdout (throws with stderr on failure). */
+/**
+ * `sh` for commands that may run longer than a minute (pulls, pushes, saves, builds): a
+ * synchronous call would block the test worker, and vitest's worker RPC gives up after 60 s
+ * ("[vitest-worker]: Timeout calling onTaskUpdate"), failing the run although every test passed.
+ */
+export async function shAsync(cmd: string, args: string[], timeout = 300_000): Promise<string> {
+  const r = await execa(cmd, args, { timeout, maxBuffer: 512 * 1024 * 1024, stdin: "ignore", reject: false });
+  if (r.exitCode !== 0) throw new Error(`${cmd} ${args.join(" ")} failed (exit ${r.exitCode}${r.timedOut ? ", timed out" : ""}):\n${r.stderr}`);
+  return String(r.stdout);
+}
+
+/** Runs a command and returns its stdout (throws with stderr on failure); for short commands only (see shAsync). */
 export function sh(cmd: string, args: string[], timeout = 300_000): string {
   return execFileSync(cmd, args, { encoding: "utf8", timeout, maxBuffer: 512 * 1024 * 1024, stdio: ["ignore", "pipe", "pipe"] });
 }

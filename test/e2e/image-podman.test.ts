@@ -9,7 +9,7 @@ import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { buildImages } from "../../src/images/build-images.js";
 import { makeBuilder } from "../../src/engines/factory.js";
-import { BASE, REGISTRY, copyExample, dropLocalImages, runRestricted, sh, skopeoInspect, winePlan } from "./image-helpers.js";
+import { BASE, REGISTRY, copyExample, dropLocalImages, runRestricted, sh, shAsync, skopeoInspect, winePlan } from "./image-helpers.js";
 import { cleanTemps } from "../support/temp.js";
 
 afterAll(cleanTemps);
@@ -33,7 +33,7 @@ describe("nbbuild image with podman", () => {
     const remote = skopeoInspect(compare.image) as { Digest: string; Labels: Record<string, string> };
     expect(remote.Digest).toBe(compare.digest);
     expect(remote.Labels["io.nbbuild.step"]).toBe("compare");
-    sh("docker", ["pull", "-q", compare.image]);
+    await shAsync("docker", ["pull", "-q", compare.image]);
     const out = runRestricted(compare.image, "import sys; src = open('/opt/app-root/nbbuild/step.py').read(); print(sys.argv, '" + marker + "' in src)");
     expect(out).toContain("True");
     dropLocalImages("podman", Object.values(record.steps).filter((s) => !s.cached).map((s) => s.tag));

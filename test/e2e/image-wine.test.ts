@@ -11,7 +11,7 @@ import type { BuildRecord } from "../../src/images/record-types.js";
 import { makeBuilder } from "../../src/engines/factory.js";
 import type { Builder } from "../../src/engines/engine.js";
 import type { Plan } from "../../src/plan/types.js";
-import { BASE, REGISTRY, copyExample, dropLocalImages, runRestricted, sh, skopeoInspect, winePlan } from "./image-helpers.js";
+import { BASE, REGISTRY, copyExample, dropLocalImages, runRestricted, sh, shAsync, skopeoInspect, winePlan } from "./image-helpers.js";
 import { cleanTemps, tempDir } from "../support/temp.js";
 
 afterAll(cleanTemps);
@@ -62,7 +62,7 @@ describe.each(["docker", "buildah"] as const)("nbbuild image on wine with %s", (
     }
   });
 
-  it("runs every image as uid 123457:0 with a read-only root and no network", () => {
+  it("runs every image as uid 123457:0 with a read-only root and no network", async () => {
     const check = [
       "import os, sys, importlib",
       "assert os.getuid() == 123457 and os.getgid() == 0",
@@ -79,7 +79,7 @@ describe.each(["docker", "buildah"] as const)("nbbuild image on wine with %s", (
     ].join("\n");
     for (const step of STEPS) {
       const image = first.steps[step]!.image;
-      if (engineName !== "docker") sh("docker", ["pull", "-q", image]);
+      if (engineName !== "docker") await shAsync("docker", ["pull", "-q", image]);
       expect(runRestricted(image, check)).toContain("ok");
     }
     // Without --read-only (OpenShift's default), the random uid can write HOME and the baked folder.
@@ -88,7 +88,7 @@ describe.each(["docker", "buildah"] as const)("nbbuild image on wine with %s", (
     expect(sh("docker", ["run", "--rm", "--user", "123457:0", "--network", "none", image, "python3", "-c", write])).toContain("wrote");
   });
 
-  it("runs the step chain with the baked runner and reports the metric", () => {
+  it("runs the step chain with the baked runner and reports the metric", async () => {
     const out = tempDir("nbbuild-wine-out-");
     chmodSync(out, 0o777);
     const produced = new Set<string>();
@@ -99,7 +99,7 @@ describe.each(["docker", "buildah"] as const)("nbbuild image on wine with %s", (
       for (const o of step.outputs) args.push("--output", `${o}=/out/${o}`);
       if (step.metrics.length) args.push("--metrics", `/out/${step.name}-metrics.json`);
       args.push("--report", `/out/${step.name}-report.html`);
-      sh("docker", [
+      await shAsync("docker", [
         "run", "--rm", "--user", "123457:0", "--read-only", "--tmpfs", "/tmp", "--network", "none",
         "-v", `${out}:/out`, first.steps[step.name]!.image, "python3", "-u", "/opt/app-root/nbbuild/runner.py", ...args,
       ]);

@@ -12,7 +12,7 @@ import path from "node:path";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { BuildRecord } from "../../src/images/record-types.js";
-import { BASE, REGISTRY, REPO, sh } from "./image-helpers.js";
+import { BASE, REGISTRY, REPO, sh, shAsync } from "./image-helpers.js";
 import { buildSdist, buildWheel, serveIndex } from "../support/pip-index.js";
 import { cleanTemps, tempDir } from "../support/temp.js";
 
@@ -114,10 +114,10 @@ describe("nbbuild image --engine oci installs a notebook's %pip requirement", ()
     // The password is in no config (labels, env, history), no layer, no build record.
     expect(sh("skopeo", ["inspect", "--tls-verify=false", "--config", `docker://${step.image}`])).not.toContain(password);
     const saved = path.join(tempDir("nbbuild-oci-deps-save-"), "image.tar");
-    sh("docker", ["save", "-o", saved, step.image]);
-    const layers = sh("sh", ["-c", `mkdir -p ${saved}.d && tar -xf ${saved} -C ${saved}.d && find ${saved}.d -name layer.tar -exec tar -xOf {} \\; | grep -c -a -F -e '${marker}' || true`]).trim();
+    await shAsync("docker", ["save", "-o", saved, step.image]);
+    const layers = (await shAsync("sh", ["-c", `mkdir -p ${saved}.d && tar -xf ${saved} -C ${saved}.d && find ${saved}.d -name layer.tar -exec tar -xOf {} \\; | grep -c -a -F -e '${marker}' || true`])).trim();
     expect(Number(layers), "the wheel's files are in the saved layers").toBeGreaterThan(0);
-    expect(sh("sh", ["-c", `find ${saved}.d -name layer.tar -exec tar -xOf {} \\; | grep -c -a -F -e '${password}' || true`]).trim()).toBe("0");
+    expect((await shAsync("sh", ["-c", `find ${saved}.d -name layer.tar -exec tar -xOf {} \\; | grep -c -a -F -e '${password}' || true`])).trim()).toBe("0");
     expect(readFileSync(path.join(dir, ".nbbuild", "ocidemo.ipynb.ocidemo.build.json"), "utf8")).not.toContain(password);
   });
 

@@ -14,7 +14,7 @@ import { buildRecordPath } from "../../src/images/record.js";
 import { makeBuilder } from "../../src/engines/factory.js";
 import { loadPlan } from "../../src/readers.js";
 import type { Plan } from "../../src/plan/types.js";
-import { BASE, REGISTRY, dropLocalImages, runRestricted, sh } from "./image-helpers.js";
+import { BASE, REGISTRY, dropLocalImages, runRestricted, sh, shAsync } from "./image-helpers.js";
 import { buildWheel, serveIndex, wheelName } from "../support/pip-index.js";
 import { cleanTemps, tempDir } from "../support/temp.js";
 
@@ -166,7 +166,7 @@ describe("pip index with credentials", () => {
       const config = sh("skopeo", ["inspect", "--tls-verify=false", "--config", `docker://${s.image}`]);
       expect(config).toMatch(/"io\.nbbuild\.step":\s*"probe"/); // the real config: labels and history are in it
       expect(config).not.toContain(password);
-      sh("docker", ["pull", "-q", s.image]);
+      await shAsync("docker", ["pull", "-q", s.image]);
       expect(runRestricted(s.image, "import nbbuild_probe; print(nbbuild_probe.VALUE)")).toContain(marker);
       expect(await streamContains("docker", ["save", s.image], password), "layers").toBe(false);
       expect(await streamContains("docker", ["save", s.image], marker)).toBe(true);

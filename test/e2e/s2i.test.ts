@@ -23,7 +23,7 @@ import { buildBuilderImage, staleDist } from "../../src/s2i/builder-image.js";
 import { builderBaseFromLabels, renderForBuilder } from "../../src/s2i/builder-base.js";
 import { asDockerfileContext } from "../../src/s2i/dockerfile.js";
 import { expectedStepOutput, pipelineRun, printed, referenceRun } from "./equivalence.helpers.js";
-import { BASE, copyExample, runRestricted, sh } from "./image-helpers.js";
+import { BASE, copyExample, runRestricted, sh, shAsync } from "./image-helpers.js";
 import { cleanTemps, tempDir } from "../support/temp.js";
 import { buildWheel, serveIndex, wheelName } from "../support/pip-index.js";
 import { writeTaggedNotebook } from "../support/tagged-notebook.js";
@@ -158,7 +158,7 @@ describe("OpenShift 4's path: the as-dockerfile Containerfile built with buildah
     const s2iRecord = await buildImagesS2I(p, { engine: s2i, builder: BUILDER });
     // The builder exists only in the docker daemon (beforeAll built it there): copy it into the
     // tests' buildah store explicitly, whatever that store held before.
-    sh("buildah", ["pull", "--quiet", `docker-daemon:${BUILDER}`], 600_000);
+    await shAsync("buildah", ["pull", "--quiet", `docker-daemon:${BUILDER}`], 600_000);
     madeBuildah.push(BUILDER);
     expect((await buildah.inspect(BUILDER))?.id).toBe((await docker.inspect(BUILDER))!.id);
     const builderInfo = (await docker.inspect(BUILDER))!;
@@ -188,7 +188,7 @@ describe("OpenShift 4's path: the as-dockerfile Containerfile built with buildah
       await buildah.build(ctx, tag, { network: "none" });
       madeBuildah.push(tag);
       // Into the docker daemon, to run it as OpenShift would (random UID, read-only, no network).
-      sh("buildah", ["push", tag, `docker-daemon:${tag}`], 600_000);
+      await shAsync("buildah", ["push", tag, `docker-daemon:${tag}`], 600_000);
       made.push(tag);
       expect(appRootTree(tag), `files under /opt/app-root of step ${step.name}`).toEqual(appRootTree(s2iRecord.steps[step.name]!.image));
       const info = (await docker.inspect(tag))!;
