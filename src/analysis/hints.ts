@@ -9,16 +9,21 @@ const PATTERNS: RegExp[] = [
   new RegExp(String.raw`\.(?:to_csv|to_parquet|to_json|to_pickle|to_excel|to_html|savefig|save|savez|savetxt|dump_model|save_model)\(\s*${STR}`, "g"),
 ];
 
-/** Literal paths written with open(…, 'w'), to_csv('…'), savefig('…') and friends, in first-seen order. */
-export function fileHints(source: string): string[] {
+/** The string literals `patterns` capture (group 1) in `source`, unique, in first-seen order. */
+function literalPaths(source: string, patterns: RegExp[]): string[] {
   const found: { at: number; path: string }[] = [];
-  for (const re of PATTERNS) {
+  for (const re of patterns) {
     for (const m of source.matchAll(re)) {
       const v = pyStringValue(m[1]!);
       if (v) found.push({ at: m.index ?? 0, path: v });
     }
   }
   return [...new Set(found.sort((a, b) => a.at - b.at).map((f) => f.path))];
+}
+
+/** Literal paths written with open(…, 'w'), to_csv('…'), savefig('…') and friends, in first-seen order. */
+export function fileHints(source: string): string[] {
+  return literalPaths(source, PATTERNS);
 }
 
 const READS: RegExp[] = [
@@ -30,12 +35,5 @@ const READS: RegExp[] = [
 
 /** Literal paths read with open('…'), read_csv('…'), np.load('…') and friends, in first-seen order. */
 export function fileReads(source: string): string[] {
-  const found: { at: number; path: string }[] = [];
-  for (const re of READS) {
-    for (const m of source.matchAll(re)) {
-      const v = pyStringValue(m[1]!);
-      if (v) found.push({ at: m.index ?? 0, path: v });
-    }
-  }
-  return [...new Set(found.sort((a, b) => a.at - b.at).map((f) => f.path))];
+  return literalPaths(source, READS);
 }
