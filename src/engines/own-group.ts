@@ -46,8 +46,3 @@ export function ownGroupChild<T extends ResultPromise>(child: T): T {
   child.then(forget, forget);
   return child;
 }
-
-/** Pids of the tracked children still running (tests). */
-export function ownGroupChildren(): number[] {
-  return [...live];
-}
